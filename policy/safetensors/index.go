@@ -17,7 +17,7 @@ const (
 
 // Index is the content of model.safetensors.index.json.
 type Index struct {
-	Metadata  map[string]any   `json:"metadata"`
+	Metadata  map[string]any    `json:"metadata"`
 	WeightMap map[string]string `json:"weight_map"`
 }
 

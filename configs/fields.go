@@ -1,0 +1,153 @@
+package configs
+
+import (
+	"fmt"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// field is one leaf of a config struct: its dotted key, Go type, help text
+// and a settable value.
+type field struct {
+	Key  string
+	Help string
+	Kind reflect.Type
+	Val  reflect.Value
+}
+
+var durationType = reflect.TypeOf(time.Duration(0))
+
+// fieldsOf lists the leaf fields of *cfg in declaration order. Keys come from
+// the `mapstructure` tag; nested structs give "outer.inner" keys.
+func fieldsOf(cfg any) ([]field, error) {
+	v := reflect.ValueOf(cfg)
+	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+		return nil, fmt.Errorf("configs: want a pointer to a struct, got %T", cfg)
+	}
+	var out []field
+	err := walk(v.Elem(), "", &out)
+	return out, err
+}
+
+func walk(v reflect.Value, prefix string, out *[]field) error {
+	t := v.Type()
+	for i := range t.NumField() {
+		sf := t.Field(i)
+		if !sf.IsExported() {
+			continue
+		}
+		name := sf.Tag.Get("mapstructure")
+		if name == ",squash" && sf.Type.Kind() == reflect.Struct {
+			if err := walk(v.Field(i), prefix, out); err != nil {
+				return err
+			}
+			continue
+		}
+		if name == "" || name == "-" {
+			return fmt.Errorf("configs: %s.%s has no mapstructure tag", t.Name(), sf.Name)
+		}
+		key := prefix + name
+		fv := v.Field(i)
+		if sf.Type.Kind() == reflect.Struct && sf.Type != durationType {
+			if err := walk(fv, key+".", out); err != nil {
+				return err
+			}
+			continue
+		}
+		if !supported(sf.Type) {
+			return fmt.Errorf("configs: key %q has unsupported type %s", key, sf.Type)
+		}
+		*out = append(*out, field{Key: key, Help: sf.Tag.Get("help"), Kind: sf.Type, Val: fv})
+	}
+	return nil
+}
+
+func supported(t reflect.Type) bool {
+	if t == durationType {
+		return true
+	}
+	switch t.Kind() {
+	case reflect.String, reflect.Bool, reflect.Int, reflect.Int64, reflect.Float64:
+		return true
+	case reflect.Slice:
+		switch t.Elem().Kind() {
+		case reflect.String, reflect.Int, reflect.Float64:
+			return true
+		}
+	}
+	return false
+}
+
+// typeName is the user-facing name of a field type, used in errors.
+func typeName(t reflect.Type) string {
+	if t == durationType {
+		return "duration (e.g. 4s, 1m30s)"
+	}
+	switch t.Kind() {
+	case reflect.Int, reflect.Int64:
+		return "integer"
+	case reflect.Float64:
+		return "number"
+	case reflect.Slice:
+		return "list of " + typeName(t.Elem())
+	}
+	return t.Kind().String()
+}
+
+// parseString converts a text value (environment variable or flag) into the
+// Go type of the field. Lists are comma separated.
+func parseString(t reflect.Type, s string) (any, error) {
+	if t == durationType {
+		return time.ParseDuration(strings.TrimSpace(s))
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return s, nil
+	case reflect.Bool:
+		return strconv.ParseBool(strings.TrimSpace(s))
+	case reflect.Int, reflect.Int64:
+		n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("not an integer: %q", s)
+		}
+		if t.Kind() == reflect.Int {
+			return int(n), nil
+		}
+		return n, nil
+	case reflect.Float64:
+		f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+		if err != nil {
+			return nil, fmt.Errorf("not a number: %q", s)
+		}
+		return f, nil
+	case reflect.Slice:
+		if strings.TrimSpace(s) == "" {
+			return reflect.MakeSlice(t, 0, 0).Interface(), nil
+		}
+		parts := strings.Split(s, ",")
+		out := reflect.MakeSlice(t, len(parts), len(parts))
+		for i, p := range parts {
+			e, err := parseString(t.Elem(), strings.TrimSpace(p))
+			if err != nil {
+				return nil, fmt.Errorf("element %d: %w", i, err)
+			}
+			out.Index(i).Set(reflect.ValueOf(e).Convert(t.Elem()))
+		}
+		return out.Interface(), nil
+	}
+	return nil, fmt.Errorf("unsupported type %s", t)
+}
+
+// envName is the environment variable that overrides key: ACECODER_ followed
+// by the key upper-cased with dots as underscores.
+func envName(key string) string {
+	return EnvPrefix + "_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
+}
+
+// flagName is the command-line flag of a key: the key itself, dots as dashes
+// ("optim.lr" → --optim-lr); underscores kept, as OpenRLHF users type them.
+func flagName(key string) string {
+	return strings.ReplaceAll(key, ".", "-")
+}

@@ -1,0 +1,41 @@
+package configs
+
+import "errors"
+
+// Model says where a model's weights, architecture and tokenizer come from.
+type Model struct {
+	Path         string `mapstructure:"path" help:"Hugging Face model directory (config.json, safetensors, tokenizer files) to start from"`
+	InitConfig   string `mapstructure:"init_config" help:"config.json of a randomly initialised model (used when path is empty; tiny models for tests and the demo)"`
+	Tokenizer    string `mapstructure:"tokenizer" help:"tokenizer.json or a directory holding it; empty means the model directory"`
+	ChatTemplate string `mapstructure:"chat_template" help:"chat template: empty uses tokenizer_config.json's, 'plain' a ChatML fallback, or a .jinja file"`
+}
+
+// Validate checks that a model source is given.
+func (m Model) Validate(section string) error {
+	if m.Path == "" && m.InitConfig == "" {
+		return errors.New(`key "` + section + `.path": give a model directory (or ` + section + `.init_config for a random model)`)
+	}
+	return nil
+}
+
+// Optim holds the optimiser and schedule keys shared by the trainers.
+type Optim struct {
+	LearningRate float64   `mapstructure:"learning_rate" help:"peak learning rate of AdamW"`
+	WarmupRatio  float64   `mapstructure:"lr_warmup_ratio" help:"fraction of the steps spent in linear warm-up"`
+	MinLRRatio   float64   `mapstructure:"min_lr_ratio" help:"cosine decays to this fraction of the peak learning rate"`
+	Scheduler    string    `mapstructure:"lr_scheduler" help:"learning-rate schedule: cosine | constant"`
+	AdamBetas    []float64 `mapstructure:"adam_betas" help:"AdamW (beta1, beta2)"`
+	WeightDecay  float64   `mapstructure:"weight_decay" help:"AdamW decoupled weight decay"`
+	MaxNorm      float64   `mapstructure:"max_norm" help:"clip gradients to this global L2 norm; 0 disables"`
+}
+
+func (o Optim) validate(errs []error, section string) []error {
+	errs = positive(errs, section+".learning_rate", o.LearningRate)
+	errs = inRange(errs, section+".lr_warmup_ratio", o.WarmupRatio, 0, 1)
+	errs = inRange(errs, section+".min_lr_ratio", o.MinLRRatio, 0, 1)
+	errs = oneOf(errs, section+".lr_scheduler", o.Scheduler, "cosine", "constant")
+	if len(o.AdamBetas) != 2 {
+		errs = append(errs, errors.New(`key "`+section+`.adam_betas": want two numbers`))
+	}
+	return inRange(errs, section+".max_norm", o.MaxNorm, 0, 1e9)
+}

@@ -1,0 +1,109 @@
+package configs
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Policy is the config of train-policy: Reinforce++ (or a variant) from a
+// policy model with rule (test pass rate) or reward-model rewards. Key names
+// follow OpenRLHF's flags; defaults are the AceCoder recipe.
+type Policy struct {
+	Run   `mapstructure:",squash"`
+	Model Model `mapstructure:"model"`
+	Optim Optim `mapstructure:"optim"`
+
+	Reward      string        `mapstructure:"reward" help:"reward source: rule (execute the tests) | rm (reward model score)"`
+	RuleReward  string        `mapstructure:"rule_reward" help:"rule reward: pass_rate (fraction of tests passed) | binary (1 iff all pass)"`
+	RewardModel string        `mapstructure:"reward_pretrain" help:"reward model directory (for reward=rm)"`
+	PromptData  []string      `mapstructure:"prompt_data" help:"AceCode-87K-style rows (question or context_messages, test_cases), JSONL or Parquet"`
+	Estimator   string        `mapstructure:"advantage_estimator" help:"reinforce (Reinforce++) | reinforce_baseline | rloo | grpo"`
+	KLEstimator string        `mapstructure:"kl_estimator" help:"per-token KL estimate: k1 (log ratio) | k3"`
+	UseKLLoss   bool          `mapstructure:"use_kl_loss" help:"put the KL penalty in the loss instead of the reward"`
+	DropUniform bool          `mapstructure:"drop_uniform_groups" help:"drop prompts whose samples all got the same reward from the update"`
+	ExecTimeout time.Duration `mapstructure:"exec_timeout" help:"time limit per test when executing programs"`
+	ExecWorkers int           `mapstructure:"exec_workers" help:"sandboxed Python workers; 0 means one per core"`
+	NATS        string        `mapstructure:"nats" help:"external NATS URL for execution workers; empty starts an embedded queue"`
+
+	SamplesPerPrompt int       `mapstructure:"n_samples_per_prompt" help:"completions sampled per prompt"`
+	RolloutBatchSize int       `mapstructure:"rollout_batch_size" help:"prompts per rollout"`
+	TrainBatchSize   int       `mapstructure:"train_batch_size" help:"samples per optimiser step"`
+	MicroBatchSize   int       `mapstructure:"micro_train_batch_size" help:"samples per forward/backward (gradient accumulation)"`
+	MaxEpochs        int       `mapstructure:"max_epochs" help:"passes over each rollout's samples"`
+	NumEpisodes      int       `mapstructure:"num_episodes" help:"passes over the prompt data"`
+	MaxSteps         int       `mapstructure:"max_steps" help:"stop after this many rollouts; 0 means as many as the episodes give"`
+	InitKLCoef       float64   `mapstructure:"init_kl_coef" help:"KL coefficient beta (fixed)"`
+	EpsClip          float64   `mapstructure:"eps_clip" help:"PPO ratio clip epsilon"`
+	Gamma            float64   `mapstructure:"gamma" help:"discount of the per-token return"`
+	RewardClipRange  []float64 `mapstructure:"reward_clip_range" help:"sequence rewards are clipped to [lo, hi]"`
+	Temperature      float64   `mapstructure:"temperature" help:"sampling temperature"`
+	TopP             float64   `mapstructure:"top_p" help:"nucleus sampling mass; 1 disables"`
+	TopK             int       `mapstructure:"top_k" help:"sample among the k most likely tokens; 0 disables"`
+	PromptMaxLen     int       `mapstructure:"prompt_max_len" help:"prompts longer than this many tokens are skipped"`
+	GenerateMaxLen   int       `mapstructure:"generate_max_len" help:"new tokens per completion"`
+
+	SaveSteps int    `mapstructure:"save_steps" help:"checkpoint every this many rollouts; 0 only at the end"`
+	KeepLast  int    `mapstructure:"keep_last" help:"checkpoints to keep"`
+	Resume    string `mapstructure:"resume" help:"'' (fresh), 'latest' or a checkpoint directory"`
+	EvalData  string `mapstructure:"eval_data" help:"held-out tasks for greedy pass@1 during training (optional)"`
+	EvalSteps int    `mapstructure:"eval_steps" help:"evaluate every this many rollouts; 0 only at the end"`
+}
+
+// DefaultPolicy returns the AceCoder / OpenRLHF Reinforce++ settings.
+func DefaultPolicy() Policy {
+	return Policy{
+		Run: DefaultRun("policy"),
+		Optim: Optim{LearningRate: 5e-7, WarmupRatio: 0.03, MinLRRatio: 0.1, Scheduler: "cosine",
+			AdamBetas: []float64{0.9, 0.95}, WeightDecay: 0, MaxNorm: 1.0},
+		Reward: "rule", RuleReward: "pass_rate", Estimator: "reinforce", KLEstimator: "k1",
+		ExecTimeout:      4 * time.Second,
+		SamplesPerPrompt: 8, RolloutBatchSize: 128, TrainBatchSize: 128, MicroBatchSize: 4,
+		MaxEpochs: 1, NumEpisodes: 1, InitKLCoef: 0.01, EpsClip: 0.2, Gamma: 1.0,
+		RewardClipRange: []float64{-10, 10}, Temperature: 1.0, TopP: 1.0,
+		PromptMaxLen: 1024, GenerateMaxLen: 1024, SaveSteps: 10, KeepLast: 3,
+	}
+}
+
+// Validate reports every invalid key.
+func (c *Policy) Validate() error {
+	errs := []error{c.Run.Validate(), c.Model.Validate("model")}
+	errs = c.Optim.validate(errs, "optim")
+	errs = oneOf(errs, "reward", c.Reward, "rule", "rm")
+	errs = oneOf(errs, "rule_reward", c.RuleReward, "pass_rate", "binary")
+	if c.Reward == "rm" && c.RewardModel == "" {
+		errs = append(errs, errors.New(`key "reward_pretrain": reward=rm needs a reward model directory`))
+	}
+	if len(c.PromptData) == 0 {
+		errs = append(errs, errors.New(`key "prompt_data": at least one prompt file is needed`))
+	}
+	errs = oneOf(errs, "advantage_estimator", c.Estimator, "reinforce", "reinforce_baseline", "rloo", "grpo")
+	errs = oneOf(errs, "kl_estimator", c.KLEstimator, "k1", "k3")
+	if c.ExecTimeout <= 0 {
+		errs = append(errs, fmt.Errorf(`key "exec_timeout": must be > 0, got %s`, c.ExecTimeout))
+	}
+	errs = positive(errs, "n_samples_per_prompt", c.SamplesPerPrompt)
+	if (c.Estimator == "rloo" || c.Estimator == "grpo" || c.Estimator == "reinforce_baseline") && c.SamplesPerPrompt < 2 {
+		errs = append(errs, fmt.Errorf(`key "n_samples_per_prompt": %s needs at least 2 samples per prompt`, c.Estimator))
+	}
+	errs = positive(errs, "rollout_batch_size", c.RolloutBatchSize)
+	errs = positive(errs, "train_batch_size", c.TrainBatchSize)
+	errs = positive(errs, "micro_train_batch_size", c.MicroBatchSize)
+	if c.MicroBatchSize > 0 && c.TrainBatchSize%c.MicroBatchSize != 0 {
+		errs = append(errs, fmt.Errorf(`key "train_batch_size": %d is not a multiple of micro_train_batch_size %d`, c.TrainBatchSize, c.MicroBatchSize))
+	}
+	errs = positive(errs, "max_epochs", c.MaxEpochs)
+	errs = positive(errs, "num_episodes", c.NumEpisodes)
+	errs = inRange(errs, "init_kl_coef", c.InitKLCoef, 0, 100)
+	errs = inRange(errs, "eps_clip", c.EpsClip, 0, 1)
+	errs = inRange(errs, "gamma", c.Gamma, 0, 1)
+	if len(c.RewardClipRange) != 2 || c.RewardClipRange[0] >= c.RewardClipRange[1] {
+		errs = append(errs, fmt.Errorf(`key "reward_clip_range": want [lo, hi] with lo < hi, got %v`, c.RewardClipRange))
+	}
+	errs = inRange(errs, "temperature", c.Temperature, 0, 100)
+	errs = inRange(errs, "top_p", c.TopP, 1e-6, 1)
+	errs = positive(errs, "prompt_max_len", c.PromptMaxLen)
+	errs = positive(errs, "generate_max_len", c.GenerateMaxLen)
+	errs = positive(errs, "keep_last", c.KeepLast)
+	return errors.Join(errs...)
+}

@@ -1,0 +1,196 @@
+package policy
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+)
+
+// Model is a decoder with its weights in a GoMLX store, plus compiled
+// host-level executors (cached per input shape by GoMLX). The weights are
+// ordinary trainable float32 variables: a trainer builds its loss from
+// Decoder's graph functions inside its own model.Exec on the same Store and
+// differentiates it with Scope.BuildTrainableVariablesGradientsGraph /
+// an optimizer's UpdateGraph.
+type Model struct {
+	Config  *Config
+	Store   *model.Store
+	Decoder *Decoder
+	Backend compute.Backend
+	// SourceDir is the Hugging Face directory the model was loaded from;
+	// Save copies tokenizer files from it by default.
+	SourceDir string
+
+	mu    sync.Mutex
+	execs map[string]*model.Exec
+}
+
+// Options places a model's weights: in Store (a new one when nil) under
+// the scope ScopePath (root when empty). A reward model puts its value head
+// in another scope of the same store.
+type Options struct {
+	Store     *model.Store
+	ScopePath string
+}
+
+// InitOptions configures random initialisation.
+type InitOptions struct {
+	Options
+	Seed uint64
+	// Std of the normal init of matrices; 0 means the config's
+	// initializer_range, or 0.02 (HF's default).
+	Std float64
+	// PerturbAll also randomises biases (normal, Std) and norm weights
+	// (1 + normal·0.1) so that tests exercise every weight; HF initialises
+	// them to 0 and 1.
+	PerturbAll bool
+}
+
+func newModel(backend compute.Backend, cfg *Config, opts Options) (*Model, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	store := opts.Store
+	if store == nil {
+		store = model.NewStore()
+	}
+	scope := store.RootScope()
+	if opts.ScopePath != "" && opts.ScopePath != "/" {
+		scope = store.Scope(opts.ScopePath)
+	}
+	return &Model{
+		Config:  cfg,
+		Store:   store,
+		Decoder: &Decoder{Config: cfg, Scope: scope},
+		Backend: backend,
+		execs:   map[string]*model.Exec{},
+	}, nil
+}
+
+// New creates a model with seeded random weights (normal(0, std) matrices,
+// zero biases, unit norms, as HF's _init_weights). The same seed gives the
+// same weights.
+func New(backend compute.Backend, cfg *Config, opts InitOptions) (*Model, error) {
+	m, err := newModel(backend, cfg, opts.Options)
+	if err != nil {
+		return nil, err
+	}
+	std := opts.Std
+	if std == 0 {
+		std = cfg.InitializerRange
+	}
+	if std == 0 {
+		std = 0.02
+	}
+	rng := rand.New(rand.NewPCG(opts.Seed, 0x5eed))
+	for _, p := range cfg.Params() {
+		vals := make([]float32, numElements(p.Shape))
+		for i := range vals {
+			switch {
+			case p.Kind == KindMatrix:
+				vals[i] = float32(rng.NormFloat64() * std)
+			case p.Kind == KindBias && opts.PerturbAll:
+				vals[i] = float32(rng.NormFloat64() * std)
+			case p.Kind == KindNorm && opts.PerturbAll:
+				vals[i] = float32(1 + 0.1*rng.NormFloat64())
+			case p.Kind == KindNorm:
+				vals[i] = 1
+			}
+		}
+		if err := m.SetWeight(p.Name, vals); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+func numElements(shape []int) int {
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	return n
+}
+
+// param returns the Param of an HF name.
+func (m *Model) param(name string) (Param, bool) {
+	for _, p := range m.Config.Params() {
+		if p.Name == name {
+			return p, true
+		}
+	}
+	return Param{}, false
+}
+
+// SetWeight sets (creating if needed) the HF-named weight from flat
+// float32 values in the parameter's shape.
+func (m *Model) SetWeight(name string, vals []float32) error {
+	p, ok := m.param(name)
+	if !ok {
+		return fmt.Errorf("policy: %q is not a weight of %s", name, m.Config.ModelType)
+	}
+	if len(vals) != numElements(p.Shape) {
+		return fmt.Errorf("policy: weight %q: %d values for shape %v", name, len(vals), p.Shape)
+	}
+	t := tensors.FromFlatDataAndDimensions(append([]float32(nil), vals...), p.Shape...)
+	path := VariablePath(m.Decoder.Scope, name)
+	if v := m.Store.GetVariable(path); v != nil {
+		if err := v.SetValue(t); err != nil {
+			return fmt.Errorf("policy: weight %q: %w", name, err)
+		}
+		return nil
+	}
+	if _, err := m.Store.CreateVariable(path, t); err != nil {
+		return fmt.Errorf("policy: weight %q: %w", name, err)
+	}
+	return nil
+}
+
+// Weight returns a copy of the HF-named weight as flat float32 values and
+// its shape.
+func (m *Model) Weight(name string) ([]float32, []int, error) {
+	v := m.Store.GetVariable(VariablePath(m.Decoder.Scope, name))
+	if v == nil {
+		return nil, nil, fmt.Errorf("policy: no weight %q", name)
+	}
+	t, err := v.Value()
+	if err != nil {
+		return nil, nil, fmt.Errorf("policy: weight %q: %w", name, err)
+	}
+	if t.DType() != dtypes.Float32 {
+		return nil, nil, fmt.Errorf("policy: weight %q is %s, want float32", name, t.DType())
+	}
+	vals, err := tensors.CopyFlatData[float32](t)
+	if err != nil {
+		return nil, nil, fmt.Errorf("policy: weight %q: %w", name, err)
+	}
+	return vals, t.Shape().Dimensions, nil
+}
+
+// NumParameters counts the decoder's scalar weights.
+func (m *Model) NumParameters() int {
+	n := 0
+	for _, p := range m.Config.Params() {
+		n += numElements(p.Shape)
+	}
+	return n
+}
+
+// recoverErr converts a panic from graph building into an error.
+func recoverErr(err *error, what string) {
+	if r := recover(); r != nil {
+		if e, ok := r.(error); ok {
+			*err = fmt.Errorf("policy: %s: %w", what, e)
+		} else {
+			*err = fmt.Errorf("policy: %s: %v", what, r)
+		}
+	}
+}
+
+var errClosed = errors.New("policy: model has no backend")

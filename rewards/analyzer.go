@@ -1,0 +1,151 @@
+package rewards
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// testKind says where a test's assertion is decided.
+type testKind string
+
+const (
+	kindEq     testKind = "eq"     // `assert <expr> == <literal>`: value compared outside
+	kindInside testKind = "inside" // anything else: run inside the sandbox
+	kindBad    testKind = "bad"    // does not parse
+)
+
+// analysedTest is a test ready to run. For kindEq, Code is the expression
+// alone and want the expected value, which never enters the sandbox.
+type analysedTest struct {
+	Kind   testKind `json:"kind"`
+	Code   string   `json:"code,omitempty"`
+	Reason string   `json:"-"`
+	want   pyValue
+	wantOK bool
+}
+
+// analyzer is a trusted Python process that only parses tests (with `ast`,
+// never executing them); results are cached by test text, since RL samples
+// many programs per question.
+type analyzer struct {
+	mu    sync.Mutex
+	p     *proc
+	start func() (*proc, error)
+	tests map[string]analysedTest
+	he    map[[2]string]heSplit
+}
+
+type heSplit struct {
+	Setup string   `json:"setup"`
+	Tests []string `json:"tests"`
+}
+
+const analyzerCacheMax = 200_000
+
+func newAnalyzer(ctx context.Context, python string) *analyzer {
+	return &analyzer{
+		start: func() (*proc, error) {
+			return startProc(ctx, python, "analyze", &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL})
+		},
+		tests: map[string]analysedTest{},
+		he:    map[[2]string]heSplit{},
+	}
+}
+
+// call runs one request, (re)starting the process when needed.
+func (a *analyzer) call(req, reply any) error {
+	if a.p == nil {
+		p, err := a.start()
+		if err != nil {
+			return err
+		}
+		a.p = p
+	}
+	if err := a.p.call(req, reply, time.Now().Add(30*time.Second)); err != nil {
+		a.p.kill()
+		a.p = nil
+		return fmt.Errorf("rewards: analyzer: %w", err)
+	}
+	return nil
+}
+
+// analyse classifies tests, in order.
+func (a *analyzer) analyse(tests []string) ([]analysedTest, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var missing []string
+	for _, t := range tests {
+		if _, ok := a.tests[t]; !ok {
+			missing = append(missing, t)
+		}
+	}
+	if len(missing) > 0 {
+		var reply struct {
+			Tests []struct {
+				Kind   testKind        `json:"kind"`
+				Expr   string          `json:"expr"`
+				Code   string          `json:"code"`
+				Want   json.RawMessage `json:"want"`
+				Reason string          `json:"reason"`
+			} `json:"tests"`
+		}
+		if err := a.call(map[string]any{"tests": missing}, &reply); err != nil {
+			return nil, err
+		}
+		if len(reply.Tests) != len(missing) {
+			return nil, fmt.Errorf("rewards: analyzer returned %d results for %d tests", len(reply.Tests), len(missing))
+		}
+		if len(a.tests)+len(missing) > analyzerCacheMax {
+			clear(a.tests)
+		}
+		for i, r := range reply.Tests {
+			t := analysedTest{Kind: r.Kind, Code: r.Code, Reason: r.Reason}
+			if r.Kind == kindEq {
+				want, err := decodeValue(r.Want)
+				if err != nil {
+					return nil, fmt.Errorf("rewards: analyzer literal: %w", err)
+				}
+				t.Code, t.want, t.wantOK = r.Expr, want, true
+			}
+			a.tests[missing[i]] = t
+		}
+	}
+	out := make([]analysedTest, len(tests))
+	for i, t := range tests {
+		out[i] = a.tests[t]
+	}
+	return out, nil
+}
+
+// splitHumanEval turns a HumanEval test module into setup code and tests.
+func (a *analyzer) splitHumanEval(test, entryPoint string) (heSplit, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	key := [2]string{test, entryPoint}
+	if s, ok := a.he[key]; ok {
+		return s, nil
+	}
+	var s heSplit
+	req := map[string]any{"he": map[string]string{"test": test, "entry_point": entryPoint}}
+	if err := a.call(req, &s); err != nil {
+		return s, err
+	}
+	if len(a.he) > analyzerCacheMax/100 {
+		clear(a.he)
+	}
+	a.he[key] = s
+	return s, nil
+}
+
+func (a *analyzer) close() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.p != nil {
+		a.p.kill()
+		a.p = nil
+	}
+}

@@ -1,0 +1,258 @@
+package rewards
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// preparedJob is a job after analysis: what the worker receives, plus the
+// expected literals that stay on this side.
+type preparedJob struct {
+	id      string
+	program string
+	setup   string
+	tests   []analysedTest
+	timeout time.Duration
+	budget  time.Duration
+}
+
+// prepare resolves HumanEval fields and analyses the tests.
+func (r *Runner) prepare(job Job) (preparedJob, error) {
+	pj := preparedJob{id: job.ID, program: job.Program, setup: job.Setup, timeout: job.Timeout}
+	tests := job.Tests
+	if job.IsHumanEval() {
+		split, err := r.analyzer.splitHumanEval(job.Test, job.EntryPoint)
+		if err != nil {
+			return pj, err
+		}
+		if pj.program == "" {
+			pj.program = job.Prompt + job.Completion
+		}
+		pj.setup = strings.TrimSpace(job.Setup+"\n") + "\n" + split.Setup
+		tests = split.Tests
+	}
+	analysed, err := r.analyzer.analyse(tests)
+	if err != nil {
+		return pj, err
+	}
+	pj.tests = analysed
+	if pj.timeout <= 0 {
+		pj.timeout = r.opts.Timeout
+	}
+	pj.budget = r.opts.ProgramTimeout
+	if pj.budget <= 0 {
+		pj.budget = pj.timeout * time.Duration(len(tests)+1)
+	}
+	return pj, nil
+}
+
+// slot owns one worker process and restarts it when it dies.
+type slot struct {
+	r     *Runner
+	index int
+	p     *proc
+}
+
+type workerConfig struct {
+	Isolate   bool             `json:"isolate"`
+	UID       int              `json:"uid"`
+	Binds     []string         `json:"binds"`
+	Seccomp   string           `json:"seccomp,omitempty"`
+	Rlimits   map[string]int64 `json:"rlimits"`
+	TmpBytes  int64            `json:"tmp_bytes"`
+	TmpInodes int64            `json:"tmp_inodes"`
+	OutputCap int              `json:"output_cap"`
+}
+
+func (s *slot) config() workerConfig {
+	o := s.r.opts
+	cfg := workerConfig{
+		Isolate: s.r.iso.namespaces, UID: o.BaseUID + s.index, Binds: systemBinds(o.Python),
+		Seccomp: hex.EncodeToString(s.r.iso.seccomp),
+		Rlimits: map[string]int64{
+			"as": o.MemoryBytes, "fsize": o.MaxFileBytes, "nofile": int64(o.MaxOpenFiles), "nproc": 0,
+		},
+		TmpBytes: o.TmpBytes, TmpInodes: 4096, OutputCap: o.OutputBytes,
+	}
+	if cfg.Isolate {
+		cfg.Rlimits["nproc"] = int64(o.MaxProcs)
+	}
+	return cfg
+}
+
+// systemBinds are the directories the sandbox sees, read-only: the system
+// tree needed by the interpreter, plus its own prefix when it lives
+// elsewhere.
+func systemBinds(python string) []string {
+	binds := []string{"/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin"}
+	if real, err := filepath.EvalSymlinks(python); err == nil {
+		prefix := filepath.Dir(filepath.Dir(real))
+		covered := false
+		for _, b := range binds {
+			if prefix == b || strings.HasPrefix(prefix, b+"/") {
+				covered = true
+			}
+		}
+		if !covered && prefix != "/" {
+			binds = append(binds, prefix)
+		}
+	}
+	return binds
+}
+
+// restart (re)starts the worker process and waits until it is ready.
+func (s *slot) restart(ctx context.Context) error {
+	s.stop()
+	o := s.r.opts
+	p, err := startProc(ctx, o.Python, "serve", s.r.iso.sysProcAttr())
+	if err != nil {
+		return err
+	}
+	name := fmt.Sprintf("w%d", s.index)
+	p.cgroups, err = s.r.iso.workerCgroup(name, p.cmd.Process.Pid, 2*o.MemoryBytes+(256<<20), o.MaxProcs+8)
+	if err != nil {
+		p.kill()
+		return err
+	}
+	var ready struct {
+		Ready bool `json:"ready"`
+	}
+	if err := p.call(s.config(), &ready, time.Now().Add(20*time.Second)); err != nil || !ready.Ready {
+		p.kill()
+		return fmt.Errorf("rewards: worker %d did not start: %w", s.index, err)
+	}
+	s.p = p
+	return nil
+}
+
+func (s *slot) stop() {
+	if s.p != nil {
+		s.p.kill()
+		s.p = nil
+	}
+}
+
+func (s *slot) loop(ctx context.Context) {
+	defer s.r.wg.Done()
+	defer s.stop()
+	for {
+		select {
+		case t := <-s.r.queue:
+			res, err := s.do(ctx, t)
+			t.reply <- taskResult{res, err}
+		case <-s.r.done:
+			return
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+type workerReply struct {
+	Tests  [][]json.RawMessage `json:"tests"`
+	Output string              `json:"output"`
+	Infra  string              `json:"infra"`
+}
+
+type workerJob struct {
+	Program string                `json:"program"`
+	Setup   string                `json:"setup,omitempty"`
+	Raw     []map[string]string   `json:"tests"`
+	Timeout float64               `json:"timeout"`
+	Budget  float64               `json:"budget"`
+}
+
+// do runs one job on this slot's worker. A worker that dies or hangs is
+// killed (with every process of its sandbox) and restarted; the job's
+// tests then get crash or timeout verdicts.
+func (s *slot) do(ctx context.Context, t task) (Result, error) {
+	pj := t.job
+	if t.ctx.Err() != nil {
+		return Result{ID: pj.id}, t.ctx.Err()
+	}
+	if s.p == nil {
+		if err := s.restart(ctx); err != nil {
+			return Result{ID: pj.id}, err
+		}
+	}
+	wj := workerJob{Program: pj.program, Setup: pj.setup, Timeout: pj.timeout.Seconds(), Budget: pj.budget.Seconds()}
+	for _, at := range pj.tests {
+		kind := string(at.Kind)
+		if at.Kind == kindBad {
+			kind = string(kindInside)
+		}
+		wj.Raw = append(wj.Raw, map[string]string{"kind": kind, "code": at.Code})
+	}
+	grace := pj.timeout + 5*time.Second
+	var reply workerReply
+	err := s.p.call(wj, &reply, time.Now().Add(pj.budget+grace))
+	if err == nil && len(reply.Tests) != len(pj.tests) {
+		err = fmt.Errorf("rewards: worker returned %d verdicts for %d tests", len(reply.Tests), len(pj.tests))
+	}
+	if err != nil {
+		status, reason := StatusCrash, "worker died: "+err.Error()
+		if errors.Is(err, errWorkerTimeout) {
+			status, reason = StatusTimeout, "worker did not answer within the program budget; killed"
+		}
+		s.stop()
+		res := Result{ID: pj.id, Tests: make([]Verdict, len(pj.tests))}
+		for i := range res.Tests {
+			res.Tests[i] = Verdict{Status: status, Reason: reason, Inside: pj.tests[i].Kind != kindEq}
+		}
+		res.summarise()
+		return res, nil
+	}
+	if reply.Infra != "" {
+		return Result{ID: pj.id}, errors.New("rewards: " + reply.Infra)
+	}
+	res := Result{ID: pj.id, Output: reply.Output, Tests: make([]Verdict, len(pj.tests))}
+	for i, entry := range reply.Tests {
+		res.Tests[i] = judge(pj.tests[i], entry)
+	}
+	res.summarise()
+	return res, nil
+}
+
+// judge turns a worker entry [status, payload] into a verdict; for eq tests
+// the value is compared with the expected literal here, outside the sandbox.
+func judge(at analysedTest, entry []json.RawMessage) Verdict {
+	v := Verdict{Inside: at.Kind != kindEq}
+	if len(entry) != 2 {
+		return Verdict{Status: StatusCrash, Reason: "malformed worker entry", Inside: v.Inside}
+	}
+	var status, reason string
+	if err := json.Unmarshal(entry[0], &status); err != nil {
+		return Verdict{Status: StatusCrash, Reason: "malformed worker entry", Inside: v.Inside}
+	}
+	if status == "value" {
+		got, err := decodeValue(entry[1])
+		switch {
+		case err != nil:
+			v.Status, v.Reason = StatusCrash, "corrupt value record"
+		case !at.wantOK:
+			v.Status, v.Reason = StatusCrash, "value for a test without a literal"
+		case pyEqual(got, at.want):
+			v.Status = StatusPass
+		default:
+			v.Status, v.Reason = StatusFail, fmt.Sprintf("got %s, want %s", got.repr(), at.want.repr())
+		}
+		return v
+	}
+	json.Unmarshal(entry[1], &reason)
+	v.Status, v.Reason = Status(status), reason
+	switch v.Status {
+	case StatusPass, StatusFail, StatusError, StatusTimeout, StatusCrash, StatusSkipped:
+	default:
+		v.Status, v.Reason = StatusCrash, "unknown worker status "+status
+	}
+	if v.Status == StatusPass && at.Kind == kindEq {
+		v.Status, v.Reason = StatusCrash, "pass without a value for an outside-compared test"
+	}
+	return v
+}

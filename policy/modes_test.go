@@ -1,0 +1,141 @@
+package policy
+
+import (
+	"math"
+	"testing"
+
+	"acecoder/backend"
+
+	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph DSL
+	"github.com/gomlx/gomlx/core/tensors"
+)
+
+// logSoftmax64 is the plain reference: x − log Σ exp x, in float64.
+func logSoftmax64(x []float32) []float64 {
+	mx := math.Inf(-1)
+	for _, v := range x {
+		mx = math.Max(mx, float64(v))
+	}
+	s := 0.0
+	for _, v := range x {
+		s += math.Exp(float64(v) - mx)
+	}
+	out := make([]float64, len(x))
+	for i, v := range x {
+		out[i] = float64(v) - mx - math.Log(s)
+	}
+	return out
+}
+
+func TestNextTokenLogProbs(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		lens  []int
+		right bool
+	}{
+		{"left padding", []int{6, 2, 4}, false},
+		{"right padding", []int{3, 5}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := tinyModel(t, "tiny-qwen2", 4)
+			b := LeftPad(mixedSeqs(tc.lens, m.Config.VocabSize, 9), 0)
+			if tc.right {
+				b = rightAlign(b)
+			}
+			logits := flat32(t, must(m.Logits(b)))
+			lp := flat32(t, must(m.NextTokenLogProbs(b)))
+			s, v := len(b.IDs[0]), m.Config.VocabSize
+			for r := range b.IDs {
+				for p := range s {
+					want := 0.0
+					if p > 0 && b.Mask[r][p] == 1 && b.Mask[r][p-1] == 1 {
+						want = logSoftmax64(logits[(r*s+p-1)*v : (r*s+p)*v])[b.IDs[r][p]]
+					}
+					if got := float64(lp[r*s+p]); math.Abs(got-want) > 1e-5*math.Max(1, math.Abs(want)) {
+						t.Errorf("row %d pos %d: log-prob %.7f, log_softmax gives %.7f", r, p, got, want)
+					}
+				}
+			}
+		})
+	}
+}
+
+// rightAlign moves each row's tokens to the front (right padding).
+func rightAlign(b Batch) Batch {
+	out := Batch{}
+	for r := range b.IDs {
+		s := len(b.IDs[r])
+		ids, pos, mask := make([]int32, s), make([]int32, s), make([]int32, s)
+		j := 0
+		for p := range s {
+			if b.Mask[r][p] == 1 {
+				ids[j], pos[j], mask[j] = b.IDs[r][p], b.Positions[r][p], 1
+				j++
+			}
+		}
+		out.IDs, out.Positions, out.Mask = append(out.IDs, ids), append(out.Positions, pos), append(out.Mask, mask)
+	}
+	return out
+}
+
+func TestTokenLogProbsMasked(t *testing.T) {
+	logits := [][][]float32{{{1, 2, 3}, {0, 0, 50}}, {{-1, 5, 0.5}, {2, 2, 2}}}
+	targets := [][]int32{{2, 0}, {1, 1}}
+	mask := [][]int32{{1, 0}, {1, 1}}
+	e := MustNewExec(backend.MustOpenGo(), TokenLogProbs)
+	got := flat32(t, e.MustExec1(tensors.FromValue(logits), tensors.FromValue(targets), tensors.FromValue(mask)))
+	var want []float64
+	for b := range logits {
+		for s := range logits[b] {
+			w := 0.0
+			if mask[b][s] == 1 {
+				w = logSoftmax64(logits[b][s])[targets[b][s]]
+			}
+			want = append(want, w)
+		}
+	}
+	for i := range want {
+		if math.Abs(float64(got[i])-want[i]) > 1e-6 {
+			t.Errorf("entry %d: got %.7f, want %.7f", i, got[i], want[i])
+		}
+	}
+}
+
+func TestLastHidden(t *testing.T) {
+	m := tinyModel(t, "tiny-llama", 6)
+	for _, tc := range []struct {
+		name  string
+		right bool
+	}{{"left padding", false}, {"right padding", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := LeftPad(mixedSeqs([]int{5, 2, 3}, m.Config.VocabSize, 1), 0)
+			if tc.right {
+				b = rightAlign(b)
+			}
+			hidden := flat32(t, must(m.Hidden(b)))
+			last := flat32(t, must(m.LastHidden(b)))
+			s, d := len(b.IDs[0]), m.Config.HiddenSize
+			for r := range b.IDs {
+				idx := 0
+				for p := range s {
+					if b.Mask[r][p] == 1 {
+						idx = p
+					}
+				}
+				for i := range d {
+					if last[r*d+i] != hidden[(r*s+idx)*d+i] {
+						t.Fatalf("row %d: last hidden differs from hidden at position %d", r, idx)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestMaskBeyondVocab(t *testing.T) {
+	e := MustNewExec(backend.MustOpenGo(), func(x *Node) *Node { return MaskBeyondVocab(x, 2) })
+	got := flat32(t, e.MustExec1(tensors.FromValue([][]float32{{1, 2, 3, 4}})))
+	if got[0] != 1 || got[1] != 2 || !math.IsInf(float64(got[2]), -1) || !math.IsInf(float64(got[3]), -1) {
+		t.Errorf("got %v, want [1 2 -Inf -Inf]", got)
+	}
+}

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"sort"
 	"strconv"
 	"strings"
@@ -70,6 +69,7 @@ func (m *Manifest) Names() []string {
 // data, an unsupported format version, bad names, hashes or sizes are errors
 // (all of them reported at once).
 func ParseManifest(data []byte) (*Manifest, error) {
+	// Unmarshal also rejects trailing data after the object.
 	var probe struct {
 		FormatVersion *int `json:"format_version"`
 	}
@@ -88,9 +88,6 @@ func ParseManifest(data []byte) (*Manifest, error) {
 	var m Manifest
 	if err := dec.Decode(&m); err != nil {
 		return nil, fmt.Errorf("decode manifest: %w", err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, errors.New("decode manifest: trailing data after the JSON object")
 	}
 	if err := m.Validate(); err != nil {
 		return nil, err

@@ -1,0 +1,138 @@
+package checkpoints
+
+import (
+	"bytes"
+	"context"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestSIGKILLDuringSave kills a child process that saves large checkpoints in
+// a loop with SIGKILL at random moments, several times. After every kill the
+// newest checkpoint must verify and hold the bytes written for its step, no
+// step directory may be half-written, and the next run resumes after it.
+func TestSIGKILLDuringSave(t *testing.T) {
+	kills, size := 8, 8<<20
+	if testing.Short() {
+		kills, size = 3, 2<<20
+	}
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d, %d kills, 2 files of %d bytes per checkpoint", seed, kills, size)
+	rng := rand.New(rand.NewPCG(seed, 1))
+	root := t.TempDir()
+	var lastDone, lastBegin int64
+	midWrite := 0
+	for i := range kills {
+		c := startChild(t, "crashloop", root, childSizeEnv+"="+strconv.Itoa(size))
+		track := func(line string) {
+			switch {
+			case strings.HasPrefix(line, "begin "):
+				lastBegin = lineStep(t, line)
+			case strings.HasPrefix(line, "done "):
+				lastDone = lineStep(t, line)
+			}
+		}
+		// Kill somewhere inside or after the target-th save of this run.
+		target, begins := 1+rng.IntN(3), 0
+		for begins < target {
+			line, ok := <-c.lines
+			if !ok {
+				t.Fatal("child exited on its own")
+			}
+			track(line)
+			if strings.HasPrefix(line, "begin ") {
+				begins++
+			}
+		}
+		time.Sleep(time.Duration(rng.Int64N(int64(200 * time.Millisecond))))
+		if err := c.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range c.rest() {
+			track(line)
+		}
+		_ = c.cmd.Wait()
+		if checkAfterKill(t, root, lastDone, lastBegin, size) {
+			midWrite++
+		}
+		if t.Failed() {
+			t.Fatalf("after kill %d (last done %d, last begun %d)", i+1, lastDone, lastBegin)
+		}
+	}
+	t.Logf("%d of %d kills left a save in progress; newest step %d", midWrite, kills, lastDone)
+
+	// The next save clears what the kills left behind.
+	if _, err := Save(context.Background(), root, lastBegin+1, crashContent(lastBegin+1, 1), Options{Keep: 3}); err != nil {
+		t.Fatal(err)
+	}
+	assertNoTemp(t, root)
+	if steps, _ := Steps(root); len(steps) != 3 {
+		t.Errorf("steps after a clean save with Keep 3: %v", steps)
+	}
+}
+
+// checkAfterKill verifies the state of root after the writer was killed and
+// reports whether a temporary directory (a save in progress) was left.
+func checkAfterKill(t *testing.T, root string, lastDone, lastBegin int64, size int) bool {
+	t.Helper()
+	steps, err := Steps(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Keep is 3; while the 4th is renamed in and before pruning, there are 4.
+	if len(steps) > 4 {
+		t.Errorf("%d step directories with Keep 3: %v", len(steps), steps)
+	}
+	for _, s := range steps {
+		if _, err := Load(filepath.Join(root, StepDirName(s))); err != nil {
+			t.Errorf("a step directory is not a complete checkpoint: %v", err)
+		}
+	}
+	if lastDone > 0 {
+		c, skipped, err := Latest(root)
+		if err != nil {
+			t.Fatalf("no usable checkpoint after kill: %v", err)
+		}
+		if len(skipped) > 0 {
+			t.Errorf("Latest skipped %v", skipped)
+		}
+		if c.Step() < lastDone || c.Step() > lastBegin {
+			t.Errorf("Latest step %d, want between %d (last completed) and %d (last begun)", c.Step(), lastDone, lastBegin)
+		}
+		checkCrashContent(t, c, size)
+	}
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), tmpPrefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// checkCrashContent checks that c holds exactly what crashContent wrote.
+func checkCrashContent(t *testing.T, c *Checkpoint, size int) {
+	t.Helper()
+	for name, seed := range map[string]int64{"model.bin": c.Step(), "optimizer.bin": -c.Step()} {
+		data, err := c.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(data, pattern(seed, size)) {
+			t.Errorf("%s of step %d does not hold the bytes written for that step", name, c.Step())
+		}
+	}
+	var loop loopState
+	if err := c.DecodeState("loop", &loop); err != nil || loop.Step != c.Step() {
+		t.Errorf("loop state = %+v, %v; want step %d", loop, err, c.Step())
+	}
+}

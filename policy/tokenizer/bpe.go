@@ -41,12 +41,6 @@ const (
 
 func pairKey(a, b int) uint64 { return uint64(uint32(a))<<32 | uint64(uint32(b)) }
 
-func newBPEModel(vocab map[string]int, merges [][2]string) (*bpeModel, error) {
-	m := &bpeModel{vocab: vocab, merges: make(map[uint64]mergeRule, len(merges)), unkID: -1,
-		cache: make(map[string][]int)}
-	return m, m.setMerges(merges)
-}
-
 // setMerges ranks merges by file order. Hugging Face rejects a merge whose
 // parts or result are missing from the vocabulary; so do we.
 func (m *bpeModel) setMerges(merges [][2]string) error {

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -149,13 +150,19 @@ func listStepDirs(root string) ([]stepDir, error) {
 	return dirs, nil
 }
 
-// prune keeps the newest keep step directories under root plus the one for
-// justWritten. Each victim is first renamed to a temporary name (atomic), so
-// no step directory is ever seen half-deleted, then removed.
+// supersededPrefix names step directories moved aside because a save for an
+// earlier step made them part of an abandoned run (see prune).
+const supersededPrefix = "superseded-"
+
+// prune moves aside step directories newer than justWritten, then keeps the
+// newest keep step directories under root (justWritten always among them).
+//
+// Directories newer than justWritten exist only when a run resumed from an
+// older checkpoint into the same root; left in place, Latest would resume
+// the abandoned run. They are renamed to superseded-step-%08d (never
+// deleted), which Latest ignores. Each pruned directory is first renamed to a
+// temporary name (atomic), so none is ever seen half-deleted, then removed.
 func prune(root string, keep int, justWritten int64) error {
-	if keep <= 0 {
-		return nil
-	}
 	dirs, err := listStepDirs(root)
 	if err != nil {
 		return err
@@ -163,23 +170,41 @@ func prune(root string, keep int, justWritten int64) error {
 	var errs []error
 	kept := 0
 	for _, d := range dirs {
-		if d.step == justWritten || kept < keep {
+		name := filepath.Base(d.path)
+		switch {
+		case d.step > justWritten:
+			if err := moveAside(root, name); err != nil {
+				errs = append(errs, err)
+			}
+		case d.step == justWritten || keep <= 0 || kept < keep:
 			kept++
-			continue
-		}
-		doomed := filepath.Join(root, fmt.Sprintf("%sdel-%s", tmpPrefix, filepath.Base(d.path)))
-		if err := os.Rename(d.path, doomed); err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		if err := os.RemoveAll(doomed); err != nil {
-			errs = append(errs, err)
+		default:
+			doomed := filepath.Join(root, tmpPrefix+"del-"+name)
+			if err := os.Rename(d.path, doomed); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			if err := os.RemoveAll(doomed); err != nil {
+				errs = append(errs, err)
+			}
 		}
 	}
 	if err := syncDir(root); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+// moveAside renames root/name to the first free superseded-name[.N].
+func moveAside(root, name string) error {
+	target := filepath.Join(root, supersededPrefix+name)
+	for i := 1; ; i++ {
+		if _, err := os.Lstat(target); errors.Is(err, fs.ErrNotExist) {
+			break
+		}
+		target = filepath.Join(root, fmt.Sprintf("%s%s.%d", supersededPrefix, name, i))
+	}
+	return os.Rename(filepath.Join(root, name), target)
 }
 
 func sortedKeys[V any](m map[string]V) []string {

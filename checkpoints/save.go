@@ -52,7 +52,7 @@ type Content struct {
 type Options struct {
 	// Keep is how many checkpoints (by step) to keep under root after a
 	// successful save; 0 or less keeps all. The one just written is never
-	// deleted.
+	// deleted. Step directories count whether or not they verify.
 	Keep int
 	// Now returns the creation time recorded in the manifest (time.Now if nil).
 	Now func() time.Time
@@ -81,7 +81,10 @@ func (s *Saver) Save(ctx context.Context, step int64, c Content) (string, error)
 // leaves either no step directory or a complete one, and the earlier
 // checkpoints untouched. Afterwards older checkpoints beyond opts.Keep are
 // removed (each renamed away first, so a crash never leaves a half-deleted
-// step directory). Cancelling ctx aborts the write and removes the temporary
+// step directory). Step directories newer than step (left by a run that
+// was resumed from an older checkpoint) are renamed superseded-step-%08d so
+// that Latest resumes this run, not the abandoned one; they are never
+// deleted. Cancelling ctx aborts the write and removes the temporary
 // directory. Save refuses to overwrite an existing step directory
 // (the error wraps fs.ErrExist).
 func Save(ctx context.Context, root string, step int64, c Content, opts Options) (string, error) {

@@ -208,17 +208,28 @@ func TestSaveKeepsLastN(t *testing.T) {
 		keep  int
 		saves []int64
 		want  []int64 // steps left, newest first
+		aside []string
 	}{
 		{name: "keep all", keep: 0, saves: []int64{1, 2, 3, 4}, want: []int64{4, 3, 2, 1}},
 		{name: "keep two", keep: 2, saves: []int64{1, 2, 3, 4, 5}, want: []int64{5, 4}},
 		{name: "keep one", keep: 1, saves: []int64{10, 20}, want: []int64{20}},
-		{name: "older step still kept", keep: 2, saves: []int64{10, 20, 30, 5}, want: []int64{30, 20, 5}},
+		{name: "resumed from older step", keep: 2, saves: []int64{10, 20, 30, 5, 6}, want: []int64{6, 5},
+			aside: []string{"superseded-step-00000020", "superseded-step-00000030"}},
+		{name: "resumed twice", keep: 0, saves: []int64{1, 2, 1, 2, 1}, want: []int64{1},
+			aside: []string{"superseded-step-00000002", "superseded-step-00000002.1"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			root := t.TempDir()
 			for _, s := range tc.saves {
-				if _, err := Save(context.Background(), root, s, testContent(s), Options{Keep: tc.keep}); err != nil {
+				_, err := Save(context.Background(), root, s, testContent(s), Options{Keep: tc.keep})
+				if errors.Is(err, fs.ErrExist) {
+					// Resuming from step s again: the trainer clears it first.
+					must(t, os.Rename(filepath.Join(root, StepDirName(s)), filepath.Join(root, "old")))
+					_, err = Save(context.Background(), root, s, testContent(s), Options{Keep: tc.keep})
+					must(t, os.RemoveAll(filepath.Join(root, "old")))
+				}
+				if err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -228,6 +239,17 @@ func TestSaveKeepsLastN(t *testing.T) {
 			}
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("steps left (-want +got):\n%s", diff)
+			}
+			aside, err := filepath.Glob(filepath.Join(root, supersededPrefix+"*"))
+			must(t, err)
+			for i := range aside {
+				aside[i] = filepath.Base(aside[i])
+			}
+			if diff := cmp.Diff(tc.aside, aside); diff != "" {
+				t.Errorf("moved aside (-want +got):\n%s", diff)
+			}
+			if c, _, err := Latest(root); err != nil || c.Step() != tc.want[0] {
+				t.Errorf("Latest = %v, %v; want step %d", c, err, tc.want[0])
 			}
 			assertNoTemp(t, root)
 		})

@@ -10,7 +10,7 @@ import (
 // Run holds the keys every command shares: where the run directory goes, the
 // compute backend and the seed.
 type Run struct {
-	Name    string `mapstructure:"name" help:"run name; the run directory is <out>/<name>-<timestamp> unless out_dir is set"`
+	Name    string `mapstructure:"name" help:"run name; the run directory is <runs_dir>/<name>-<timestamp> unless out_dir is set"`
 	Runs    string `mapstructure:"runs_dir" help:"parent folder of run directories"`
 	OutDir  string `mapstructure:"out_dir" help:"exact run directory (overrides runs_dir/name-timestamp)"`
 	Backend string `mapstructure:"backend" help:"compute backend: go | xla:/abs/pjrt_plugin.so | onnx:/abs/libonnxruntime.so"`

@@ -169,3 +169,10 @@ func (m *bpeModel) appendUnknown(syms []int, ch string) []int {
 	}
 	return append(syms, m.unkID)
 }
+
+// resetCache empties the word cache (benchmarks measure uncached encoding).
+func (m *bpeModel) resetCache() {
+	m.mu.Lock()
+	m.cache = make(map[string][]int)
+	m.mu.Unlock()
+}

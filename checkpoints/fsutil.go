@@ -102,7 +102,7 @@ func hashFile(path string) (FileInfo, error) {
 	}
 	defer f.Close()
 	h := sha256.New()
-	n, err := io.Copy(h, f)
+	n, err := io.CopyBuffer(h, f, make([]byte, writeBufSize))
 	if err != nil {
 		return FileInfo{}, err
 	}

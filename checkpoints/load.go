@@ -87,7 +87,7 @@ func readManifest(dir string) (*Manifest, error) {
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, maxManifestSize+1))
 	if err != nil {
-		return nil, fmt.Errorf("checkpoints: read %s: %w", f.Name(), err)
+		return nil, &VerifyError{Dir: dir, File: ManifestName, Reason: err.Error()}
 	}
 	if len(data) > maxManifestSize {
 		return nil, &VerifyError{Dir: dir, File: ManifestName, Reason: fmt.Sprintf("larger than %d bytes", maxManifestSize)}

@@ -112,6 +112,12 @@ func Save(ctx context.Context, root string, step int64, c Content, opts Options)
 	if err != nil {
 		return "", fmt.Errorf("checkpoints: save step %d: %w", step, err)
 	}
+	// MkdirTemp makes the directory private; a checkpoint is as readable as
+	// the files in it.
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		_ = os.RemoveAll(tmp)
+		return "", fmt.Errorf("checkpoints: save step %d: %w", step, err)
+	}
 	if err := writeAll(ctx, tmp, step, files, configName, opts); err != nil {
 		_ = os.RemoveAll(tmp)
 		return "", fmt.Errorf("checkpoints: save step %d: %w", step, err)

@@ -23,7 +23,9 @@ func (e *InterruptError) Error() string { return "interrupted by signal: " + e.S
 // receives SIGINT or SIGTERM; context.Cause of the context is then an
 // *InterruptError naming the signal. Only the first signal is caught: after
 // it the default action is restored, so a second SIGINT/SIGTERM stops a
-// final checkpoint that hangs. Call stop to release the signal handler.
+// final checkpoint that hangs; that holds only while nothing else in the
+// process (e.g. signal.NotifyContext) is also subscribed to the signal.
+// Call stop to release the signal handler.
 //
 // The pattern for trainers is in the package documentation: the loop stops
 // on ctx.Err(), then writes a final checkpoint under FinalContext.

@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"acecoder/rewards"
 )
 
 // Environment of a worker process started by the tests.
@@ -23,6 +25,7 @@ const (
 	envWorkerSleep = "ACECODER_QUEUE_TEST_WORKER_SLEEP"
 	envWorkerName  = "ACECODER_QUEUE_TEST_WORKER_NAME"
 	envWorkerAck   = "ACECODER_QUEUE_TEST_WORKER_ACKWAIT"
+	envWorkerExec  = "ACECODER_QUEUE_TEST_WORKER_EXEC" // runner workers; "" runs digestHandler
 )
 
 // TestMain turns the test binary into a worker process when envWorkerURL is
@@ -35,7 +38,11 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if natsServerBuild.dir != "" {
+		_ = os.RemoveAll(natsServerBuild.dir)
+	}
+	os.Exit(code)
 }
 
 func workerProcess(url string) error {
@@ -49,9 +56,18 @@ func workerProcess(url string) error {
 		return err
 	}
 	defer nc.Close()
+	h := digestHandler(sleep)
+	if n, _ := strconv.Atoi(os.Getenv(envWorkerExec)); n > 0 {
+		r, err := rewards.NewRunner(ctx, rewards.RunnerOptions{Workers: n, Timeout: 4 * time.Second})
+		if err != nil {
+			return err
+		}
+		defer r.Close()
+		h = ExecHandler(r)
+	}
 	w, err := NewWorker(ctx, nc, WorkerOptions{
 		Kind: KindExec, Slots: slots, Name: os.Getenv(envWorkerName),
-		Handler: digestHandler(sleep), Config: testConfig(ackWait),
+		Handler: h, Config: testConfig(ackWait),
 	})
 	if err != nil {
 		return err
@@ -96,7 +112,7 @@ type workerProc struct {
 
 // startWorkerProc re-executes the test binary as a worker on url and
 // waits until it is consuming.
-func startWorkerProc(t *testing.T, url, name string, slots int, sleep, ackWait time.Duration) *workerProc {
+func startWorkerProc(t *testing.T, url, name string, slots, runners int, sleep, ackWait time.Duration) *workerProc {
 	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
@@ -105,7 +121,7 @@ func startWorkerProc(t *testing.T, url, name string, slots int, sleep, ackWait t
 	cmd := exec.Command(exe, "-test.run=^$")
 	cmd.Env = append(os.Environ(),
 		envWorkerURL+"="+url, envWorkerSlots+"="+strconv.Itoa(slots), envWorkerName+"="+name,
-		envWorkerSleep+"="+sleep.String(), envWorkerAck+"="+ackWait.String())
+		envWorkerSleep+"="+sleep.String(), envWorkerAck+"="+ackWait.String(), envWorkerExec+"="+strconv.Itoa(runners))
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {

@@ -1,0 +1,220 @@
+package trainer
+
+import (
+	"math"
+	"testing"
+)
+
+const tol = 1e-9
+
+func near(a, b float64) bool { return math.Abs(a-b) <= tol*math.Max(1, math.Abs(b)) }
+
+// A batch of 4 samples (2 prompts × 2), right-padded to 3 tokens.
+var (
+	testMask = [][]bool{
+		{true, true, true},
+		{true, false, false},
+		{true, true, false},
+		{true, true, true},
+	}
+	testLogp = [][]float64{{-1, -2, -0.5}, {-0.1, 9, 9}, {-3, -1, 9}, {-0.2, -0.3, -0.4}}
+	testRef  = [][]float64{{-1.5, -1, -0.5}, {-0.2, 0, 0}, {-2, -2, 0}, {-0.2, -0.1, -1}}
+)
+
+func TestTokenKLByHand(t *testing.T) {
+	k1 := TokenKL(testLogp, testRef, testMask, K1)
+	want := [][]float64{{0.5, -1, 0}, {0.1, 0, 0}, {-1, 1, 0}, {0, -0.2, 0.6}}
+	for b := range want {
+		for i := range want[b] {
+			if !near(k1[b][i], want[b][i]) {
+				t.Errorf("k1[%d][%d] = %v, want %v", b, i, k1[b][i], want[b][i])
+			}
+		}
+	}
+	k3 := TokenKL(testLogp, testRef, testMask, K3)
+	// k3 at d = logp − ref: exp(−d) + d − 1.
+	if got, want := k3[0][0], math.Exp(-0.5)+0.5-1; !near(got, want) {
+		t.Errorf("k3[0][0] = %v, want %v", got, want)
+	}
+	if k3[1][1] != 0 || k3[2][2] != 0 {
+		t.Error("k3 must be 0 at padding")
+	}
+	for b := range k3 {
+		for i := range k3[b] {
+			if k3[b][i] < 0 {
+				t.Errorf("k3[%d][%d] = %v < 0", b, i, k3[b][i])
+			}
+		}
+	}
+}
+
+func TestBaselineRewardsByHand(t *testing.T) {
+	r := []float64{1, 0, 0.5, 0.5, 1, 1}
+	tests := []struct {
+		est  Estimator
+		n    int
+		want []float64
+	}{
+		{Reinforce, 2, []float64{1, 0, 0.5, 0.5, 1, 1}},
+		{ReinforceBaseline, 2, []float64{0.5, -0.5, 0, 0, 0, 0}},
+		{RLOO, 3, []float64{0.75, -0.75, 0, -0.5, 0.25, 0.25}},
+		{GRPO, 3, nil}, // filled in below
+	}
+	// GRPO groups: {1, 0, 0.5} has mean 0.5 and unbiased std 0.5; {0.5, 1, 1} below.
+	g2 := []float64{0.5, 1, 1}
+	m := (0.5 + 1 + 1) / 3
+	sd := math.Sqrt(((0.5-m)*(0.5-m) + 2*(1-m)*(1-m)) / 2)
+	tests[3].want = []float64{1 / (0.5 + 1e-9) * 0.5, -0.5 / (0.5 + 1e-9), 0, (g2[0] - m) / (sd + 1e-9), (g2[1] - m) / (sd + 1e-9), (g2[2] - m) / (sd + 1e-9)}
+	for _, tc := range tests {
+		t.Run(string(tc.est), func(t *testing.T) {
+			got, err := BaselineRewards(r, tc.n, tc.est)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range got {
+				if math.Abs(got[i]-tc.want[i]) > 1e-6 {
+					t.Errorf("[%d] = %v, want %v", i, got[i], tc.want[i])
+				}
+			}
+		})
+	}
+	if _, err := BaselineRewards(r, 4, RLOO); err == nil {
+		t.Error("6 rewards in groups of 4 must be an error")
+	}
+	if _, err := BaselineRewards(r[:2], 1, GRPO); err == nil {
+		t.Error("grpo with one sample per prompt must be an error")
+	}
+}
+
+func TestTokenRewardsAndReturnsByHand(t *testing.T) {
+	kl := [][]float64{{0.5, -1, 0}, {0.1, 0, 0}}
+	mask := testMask[:2]
+	r := TokenRewards(kl, mask, []float64{20, -0.5}, 0.1, -10, 10)
+	want := [][]float64{{-0.05, 0.1, 10}, {-0.01 - 0.5, 0, 0}}
+	for b := range want {
+		for i := range want[b] {
+			if !near(r[b][i], want[b][i]) {
+				t.Errorf("r[%d][%d] = %v, want %v", b, i, r[b][i], want[b][i])
+			}
+		}
+	}
+	g := Returns(r, mask, 0.5)
+	wantG := [][]float64{{-0.05 + 0.5*0.1 + 0.25*10, 0.1 + 0.5*10, 10}, {-0.51, 0, 0}}
+	for b := range wantG {
+		for i := range wantG[b] {
+			if !near(g[b][i], wantG[b][i]) {
+				t.Errorf("G[%d][%d] = %v, want %v", b, i, g[b][i], wantG[b][i])
+			}
+		}
+	}
+}
+
+// plainAdvantages recomputes Reinforce++ advantages by the definitions, one
+// token at a time, as a reference for Advantages.
+func plainAdvantages(logp, ref [][]float64, mask [][]bool, R []float64, beta, gamma float64) [][]float64 {
+	var vals []float64
+	G := make([][]float64, len(logp))
+	for b := range logp {
+		G[b] = make([]float64, len(logp[b]))
+		last := -1
+		for t := range mask[b] {
+			if mask[b][t] {
+				last = t
+			}
+		}
+		for t := range logp[b] {
+			if !mask[b][t] {
+				continue
+			}
+			sum := 0.0
+			for u := t; u < len(logp[b]); u++ {
+				if !mask[b][u] {
+					continue
+				}
+				ru := -beta * (logp[b][u] - ref[b][u])
+				if u == last {
+					ru += math.Max(-10, math.Min(10, R[b]))
+				}
+				sum += math.Pow(gamma, float64(u-t)) * ru
+			}
+			G[b][t] = sum
+			vals = append(vals, sum)
+		}
+	}
+	mean := 0.0
+	for _, v := range vals {
+		mean += v
+	}
+	mean /= float64(len(vals))
+	variance := 0.0
+	for _, v := range vals {
+		variance += (v - mean) * (v - mean)
+	}
+	variance /= float64(len(vals))
+	for b := range G {
+		for t := range G[b] {
+			if mask[b][t] {
+				G[b][t] = (G[b][t] - mean) / math.Sqrt(variance+1e-8)
+			}
+		}
+	}
+	return G
+}
+
+func TestAdvantagesMatchPlainLoop(t *testing.T) {
+	R := []float64{1, 0.2, 0.7, 0}
+	for _, gamma := range []float64{1, 0.9} {
+		adv, _, err := Advantages(AdvantageInputs{LogProbs: testLogp, RefLogProbs: testRef, Mask: testMask, Rewards: R, GroupSize: 2},
+			AdvantageOptions{Estimator: Reinforce, KL: K1, Beta: 0.01, Gamma: gamma, ClipLo: -10, ClipHi: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := plainAdvantages(testLogp, testRef, testMask, R, 0.01, gamma)
+		for b := range want {
+			for i := range want[b] {
+				if math.Abs(adv[b][i]-want[b][i]) > 1e-9 {
+					t.Errorf("gamma %v adv[%d][%d] = %v, want %v", gamma, b, i, adv[b][i], want[b][i])
+				}
+			}
+		}
+	}
+	// Whitened: mean 0, variance 1 over valid tokens; zero at padding.
+	adv, _, _ := Advantages(AdvantageInputs{LogProbs: testLogp, RefLogProbs: testRef, Mask: testMask, Rewards: R, GroupSize: 2},
+		AdvantageOptions{Estimator: ReinforceBaseline, KL: K1, Beta: 0.01, Gamma: 1, ClipLo: -10, ClipHi: 10})
+	sum, ss, n := 0.0, 0.0, 0.0
+	for b := range adv {
+		for i := range adv[b] {
+			if testMask[b][i] {
+				sum += adv[b][i]
+				ss += adv[b][i] * adv[b][i]
+				n++
+			} else if adv[b][i] != 0 {
+				t.Errorf("padding adv[%d][%d] = %v", b, i, adv[b][i])
+			}
+		}
+	}
+	if math.Abs(sum/n) > 1e-9 || math.Abs(ss/n-1) > 1e-6 {
+		t.Errorf("whitened mean %v, second moment %v", sum/n, ss/n)
+	}
+}
+
+func TestKLInLossLeavesRewardUnpenalised(t *testing.T) {
+	R := []float64{1, 0, 1, 0}
+	adv, _, err := Advantages(AdvantageInputs{LogProbs: testLogp, RefLogProbs: testRef, Mask: testMask, Rewards: R, GroupSize: 2},
+		AdvantageOptions{Estimator: GRPO, KL: K1, Beta: 0.5, KLInLoss: true, Gamma: 1, ClipLo: -10, ClipHi: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// GRPO, no KL in the reward: every valid token carries its group-normalised reward.
+	for b := range adv {
+		want := 1 / (math.Sqrt(0.5) + 1e-9) * 0.5
+		if R[b] == 0 {
+			want = -want
+		}
+		for i := range adv[b] {
+			if testMask[b][i] && math.Abs(adv[b][i]-want) > 1e-9 {
+				t.Errorf("adv[%d][%d] = %v, want %v", b, i, adv[b][i], want)
+			}
+		}
+	}
+}

@@ -18,7 +18,7 @@ type Config struct {
 	IntermediateSize  int    `json:"intermediate_size"` // SwiGLU width
 	NumHiddenLayers   int    `json:"num_hidden_layers"`
 	NumAttentionHeads int    `json:"num_attention_heads"`
-	NumKeyValueHeads  int    `json:"num_key_value_heads"` // grouped-query attention; 0 means NumAttentionHeads
+	NumKeyValueHeads  int    `json:"num_key_value_heads,omitempty"` // grouped-query attention; 0 means NumAttentionHeads
 	// HeadDim is optional in config.json; 0 means HiddenSize / NumAttentionHeads.
 	HeadDim               int          `json:"head_dim,omitempty"`
 	VocabSize             int          `json:"vocab_size"`
@@ -26,7 +26,7 @@ type Config struct {
 	RopeTheta             float64      `json:"rope_theta"`
 	RopeScaling           *RopeScaling `json:"rope_scaling"`
 	TieWordEmbeddings     bool         `json:"tie_word_embeddings"`
-	MaxPositionEmbeddings int          `json:"max_position_embeddings"`
+	MaxPositionEmbeddings int          `json:"max_position_embeddings,omitempty"`
 	// AttentionBias is Llama's flag for q/k/v/o biases; Qwen2 always has
 	// q/k/v biases and no o_proj bias, whatever this says.
 	AttentionBias    bool     `json:"attention_bias"`
@@ -233,7 +233,9 @@ func LoadConfig(path string) (*Config, error) {
 // Marshal renders config.json: the known fields over the preserved Extra keys.
 func (c *Config) Marshal() ([]byte, error) {
 	type plain Config // drops methods, so no recursion
-	known, err := json.Marshal((*plain)(c))
+	cp := *c
+	cp.NumKeyValueHeads = c.KVHeads() // explicit, as transformers would default it differently
+	known, err := json.Marshal((*plain)(&cp))
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}

@@ -13,23 +13,37 @@ import (
 	"time"
 )
 
-// TestSIGKILLDuringSave kills a child process that saves large checkpoints in
-// a loop with SIGKILL at random moments, several times. After every kill the
+// TestSIGKILLDuringSave kills a child process that saves checkpoints in a
+// loop with SIGKILL at random moments, several times. Runs alternate between
+// large checkpoints (the kill mostly lands while files are written) and small
+// ones (it lands as often in the fsyncs, rename and pruning). After every kill the
 // newest checkpoint must verify and hold the bytes written for its step, no
 // step directory may be half-written, and the next run resumes after it.
 func TestSIGKILLDuringSave(t *testing.T) {
+	const smallSize = 64 << 10
 	kills, size := 8, 8<<20
 	if testing.Short() {
 		kills, size = 3, 2<<20
 	}
 	seed := uint64(time.Now().UnixNano())
-	t.Logf("seed %d, %d kills, 2 files of %d bytes per checkpoint", seed, kills, size)
+	if s := os.Getenv("CHECKPOINTS_TEST_SEED"); s != "" { // reproduce a logged run
+		n, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seed = n
+	}
+	t.Logf("seed %d, %d kills, 2 files of %d or %d bytes per checkpoint", seed, kills, size, smallSize)
 	rng := rand.New(rand.NewPCG(seed, 1))
 	root := t.TempDir()
 	var lastDone, lastBegin int64
 	midWrite := 0
 	for i := range kills {
-		c := startChild(t, "crashloop", root, childSizeEnv+"="+strconv.Itoa(size))
+		runSize := size
+		if i%2 == 1 {
+			runSize = smallSize
+		}
+		c := startChild(t, "crashloop", root, childSizeEnv+"="+strconv.Itoa(runSize))
 		track := func(line string) {
 			switch {
 			case strings.HasPrefix(line, "begin "):
@@ -58,7 +72,7 @@ func TestSIGKILLDuringSave(t *testing.T) {
 			track(line)
 		}
 		_ = c.cmd.Wait()
-		if checkAfterKill(t, root, lastDone, lastBegin, size) {
+		if checkAfterKill(t, root, lastDone, lastBegin) {
 			midWrite++
 		}
 		if t.Failed() {
@@ -79,7 +93,7 @@ func TestSIGKILLDuringSave(t *testing.T) {
 
 // checkAfterKill verifies the state of root after the writer was killed and
 // reports whether a temporary directory (a save in progress) was left.
-func checkAfterKill(t *testing.T, root string, lastDone, lastBegin int64, size int) bool {
+func checkAfterKill(t *testing.T, root string, lastDone, lastBegin int64) bool {
 	t.Helper()
 	steps, err := Steps(root)
 	if err != nil {
@@ -105,7 +119,7 @@ func checkAfterKill(t *testing.T, root string, lastDone, lastBegin int64, size i
 		if c.Step() < lastDone || c.Step() > lastBegin {
 			t.Errorf("Latest step %d, want between %d (last completed) and %d (last begun)", c.Step(), lastDone, lastBegin)
 		}
-		checkCrashContent(t, c, size)
+		checkCrashContent(t, c)
 	}
 	entries, err := os.ReadDir(root)
 	if err != nil {
@@ -120,8 +134,16 @@ func checkAfterKill(t *testing.T, root string, lastDone, lastBegin int64, size i
 }
 
 // checkCrashContent checks that c holds exactly what crashContent wrote.
-func checkCrashContent(t *testing.T, c *Checkpoint, size int) {
+func checkCrashContent(t *testing.T, c *Checkpoint) {
 	t.Helper()
+	cfg, err := c.Config()
+	if err != nil {
+		t.Fatal(err)
+	}
+	size, err := strconv.Atoi(strings.TrimSpace(strings.TrimPrefix(string(cfg), "size:")))
+	if err != nil {
+		t.Fatalf("config %q: %v", cfg, err)
+	}
 	for name, seed := range map[string]int64{"model.bin": c.Step(), "optimizer.bin": -c.Step()} {
 		data, err := c.ReadFile(name)
 		if err != nil {

@@ -82,6 +82,44 @@ func TestLoadRefusesDamage(t *testing.T) {
 	}
 }
 
+func TestLoadRefusesNonCheckpoints(t *testing.T) {
+	tests := []struct {
+		name    string
+		setup   func(t *testing.T, dir string) string // returns the path to load
+		wantErr string
+	}{
+		{name: "regular file", wantErr: "not a directory", setup: func(t *testing.T, dir string) string {
+			p := filepath.Join(dir, "f")
+			must(t, os.WriteFile(p, nil, 0o644))
+			return p
+		}},
+		{name: "oversized manifest", wantErr: "larger than", setup: func(t *testing.T, dir string) string {
+			must(t, os.WriteFile(filepath.Join(dir, ManifestName), make([]byte, maxManifestSize+1), 0o644))
+			return dir
+		}},
+		{name: "manifest is a directory", wantErr: "file manifest.json", setup: func(t *testing.T, dir string) string {
+			must(t, os.Mkdir(filepath.Join(dir, ManifestName), 0o755))
+			return dir
+		}},
+		{name: "symlinked weights", wantErr: "not a regular file", setup: func(t *testing.T, dir string) string {
+			ck := saveTest(t, dir, 1)
+			p := filepath.Join(ck, "model.safetensors")
+			must(t, os.Rename(p, filepath.Join(dir, "elsewhere")))
+			must(t, os.Symlink(filepath.Join(dir, "elsewhere"), p))
+			return ck
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			path := tc.setup(t, t.TempDir())
+			_, err := Load(path)
+			if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Fatalf("Load = %v, want ErrInvalid containing %q", err, tc.wantErr)
+			}
+		})
+	}
+}
+
 func TestLoadReportsEveryBadFile(t *testing.T) {
 	dir := saveTest(t, t.TempDir(), 1)
 	flipByte(t, filepath.Join(dir, "model.safetensors"), 0)

@@ -87,8 +87,17 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 	if err := c.DecodeState("loop", &wrong); err == nil {
 		t.Error("DecodeState into a struct missing the saved fields succeeded, want an error")
 	}
-	if _, err := c.Path("absent.bin"); err == nil {
-		t.Error("Path of an unlisted file succeeded")
+	if _, err := c.Path("absent.bin"); err == nil || c.Has("absent.bin") || !c.Has("rng.json") {
+		t.Error("Path/Has disagree with the manifest")
+	}
+	bare, err := Save(context.Background(), root, 8, Content{Files: testContent(8).Files}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, err := Load(bare); err != nil {
+		t.Fatal(err)
+	} else if _, err := c.Config(); err == nil {
+		t.Error("Config() of a checkpoint saved without one succeeded")
 	}
 	assertNoTemp(t, root)
 }

@@ -1,0 +1,101 @@
+package chat
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+
+	"github.com/ardanlabs/jinja"
+)
+
+// specialTokenKeys are the tokenizer_config.json entries transformers
+// passes to templates (its special_tokens_map).
+var specialTokenKeys = []string{"bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls_token", "mask_token"}
+
+// LoadConfig reads tokenizer_config.json's chat_template and special tokens.
+func LoadConfig(path string) (*Template, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("chat: %w", err)
+	}
+	t, err := ParseConfig(data)
+	if err != nil {
+		return nil, fmt.Errorf("chat: %s: %w", path, err)
+	}
+	return t, nil
+}
+
+// ParseConfig builds a Template from tokenizer_config.json contents. The
+// chat_template may be a string or a list of {"name", "template"} objects.
+// bos_token, eos_token, … (strings or {"content": …} objects) become
+// template variables.
+func ParseConfig(data []byte) (*Template, error) {
+	var cfg map[string]json.RawMessage
+	if err := json.Unmarshal(data, &cfg); err != nil {
+		return nil, fmt.Errorf("parse tokenizer config: %w", err)
+	}
+	raw, ok := cfg["chat_template"]
+	if !ok || string(raw) == "null" {
+		return nil, fmt.Errorf("tokenizer config has no chat_template")
+	}
+	t := &Template{named: map[string]*jinja.Template{}, vars: map[string]any{}}
+	var single string
+	if err := json.Unmarshal(raw, &single); err == nil {
+		c, err := compile(single)
+		if err != nil {
+			return nil, err
+		}
+		t.named["default"] = c
+	} else {
+		var list []struct {
+			Name     string `json:"name"`
+			Template string `json:"template"`
+		}
+		if err := json.Unmarshal(raw, &list); err != nil {
+			return nil, fmt.Errorf("chat_template is neither a string nor a list of named templates: %w", err)
+		}
+		for _, nt := range list {
+			c, err := compile(nt.Template)
+			if err != nil {
+				return nil, fmt.Errorf("template %q: %w", nt.Name, err)
+			}
+			t.named[nt.Name] = c
+		}
+	}
+	for _, key := range specialTokenKeys {
+		if s, ok := tokenContent(cfg[key]); ok {
+			t.vars[key] = s
+		}
+	}
+	if r, ok := cfg["additional_special_tokens"]; ok {
+		var items []json.RawMessage
+		if json.Unmarshal(r, &items) == nil {
+			var list []any
+			for _, it := range items {
+				if s, ok := tokenContent(it); ok {
+					list = append(list, s)
+				}
+			}
+			t.vars["additional_special_tokens"] = list
+		}
+	}
+	return t, nil
+}
+
+// tokenContent reads a special token given as a string or {"content": …}.
+func tokenContent(raw json.RawMessage) (string, bool) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return "", false
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s, true
+	}
+	var obj struct {
+		Content *string `json:"content"`
+	}
+	if json.Unmarshal(raw, &obj) == nil && obj.Content != nil {
+		return *obj.Content, true
+	}
+	return "", false
+}

@@ -25,14 +25,7 @@ func TestSIGKILLDuringSave(t *testing.T) {
 	if testing.Short() {
 		kills, size = 3, 2<<20
 	}
-	seed := uint64(time.Now().UnixNano())
-	if s := os.Getenv("CHECKPOINTS_TEST_SEED"); s != "" { // reproduce a logged run
-		n, err := strconv.ParseUint(s, 10, 64)
-		if err != nil {
-			t.Fatal(err)
-		}
-		seed = n
-	}
+	seed := testSeed(t)
 	t.Logf("seed %d, %d kills, 2 files of %d or %d bytes per checkpoint", seed, kills, size, smallSize)
 	rng := rand.New(rand.NewPCG(seed, 1))
 	root := t.TempDir()
@@ -44,34 +37,8 @@ func TestSIGKILLDuringSave(t *testing.T) {
 			runSize = smallSize
 		}
 		c := startChild(t, "crashloop", root, childSizeEnv+"="+strconv.Itoa(runSize))
-		track := func(line string) {
-			switch {
-			case strings.HasPrefix(line, "begin "):
-				lastBegin = lineStep(t, line)
-			case strings.HasPrefix(line, "done "):
-				lastDone = lineStep(t, line)
-			}
-		}
 		// Kill somewhere inside or after the target-th save of this run.
-		target, begins := 1+rng.IntN(3), 0
-		for begins < target {
-			line, ok := <-c.lines
-			if !ok {
-				t.Fatal("child exited on its own")
-			}
-			track(line)
-			if strings.HasPrefix(line, "begin ") {
-				begins++
-			}
-		}
-		time.Sleep(time.Duration(rng.Int64N(int64(200 * time.Millisecond))))
-		if err := c.cmd.Process.Signal(syscall.SIGKILL); err != nil {
-			t.Fatal(err)
-		}
-		for _, line := range c.rest() {
-			track(line)
-		}
-		_ = c.cmd.Wait()
+		killDuring(t, c, 1+rng.IntN(3), time.Duration(rng.Int64N(int64(200*time.Millisecond))), &lastBegin, &lastDone)
 		if checkAfterKill(t, root, lastDone, lastBegin) {
 			midWrite++
 		}
@@ -89,6 +56,52 @@ func TestSIGKILLDuringSave(t *testing.T) {
 	if steps, _ := Steps(root); len(steps) != 3 {
 		t.Errorf("steps after a clean save with Keep 3: %v", steps)
 	}
+}
+
+// testSeed is the seed of a randomised test: CHECKPOINTS_TEST_SEED to
+// reproduce a logged run, else the clock.
+func testSeed(t *testing.T) uint64 {
+	s := os.Getenv("CHECKPOINTS_TEST_SEED")
+	if s == "" {
+		return uint64(time.Now().UnixNano())
+	}
+	n, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// killDuring waits until the crash-loop child c has begun its target-th save,
+// sleeps delay and kills it with SIGKILL, tracking the last step it began and
+// the last it reported done.
+func killDuring(t *testing.T, c *child, target int, delay time.Duration, lastBegin, lastDone *int64) {
+	t.Helper()
+	begins := 0
+	track := func(line string) {
+		switch {
+		case strings.HasPrefix(line, "begin "):
+			*lastBegin = lineStep(t, line)
+			begins++
+		case strings.HasPrefix(line, "done "):
+			*lastDone = lineStep(t, line)
+		}
+	}
+	for begins < target {
+		line, ok := <-c.lines
+		if !ok {
+			t.Fatal("child exited on its own")
+		}
+		track(line)
+	}
+	time.Sleep(delay)
+	if err := c.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range c.rest() {
+		track(line)
+	}
+	_ = c.cmd.Wait()
 }
 
 // checkAfterKill verifies the state of root after the writer was killed and

@@ -53,7 +53,8 @@ func (d *Decoder) linear(x *Node, name string, bias bool) *Node {
 // HF's Qwen2RMSNorm/LlamaRMSNorm. x [...,D], w [D].
 func RMSNorm(x, w *Node, eps float64) *Node {
 	ms := ReduceAndKeep(Square(x), ReduceMean, -1)
-	return Mul(Mul(x, Rsqrt(AddScalar(ms, eps))), lead(w, x.Rank()))
+	// Rsqrt has no gradient in GoMLX v0.28.8, so divide by the square root.
+	return Mul(Div(x, Sqrt(AddScalar(ms, eps))), lead(w, x.Rank()))
 }
 
 // SiLU is x·sigmoid(x).

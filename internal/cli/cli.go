@@ -56,10 +56,17 @@ func NewRoot(use, short string) (*cobra.Command, *Globals) {
 	return root, g
 }
 
-// Main runs root with a context cancelled by SIGINT/SIGTERM, prints a
+// Main runs root with a context cancelled by the first SIGINT/SIGTERM, prints a
 // failure as one line on stderr and exits with the matching code.
 func Main(root *cobra.Command) {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		// After the first signal the default action comes back: a second
+		// SIGINT/SIGTERM kills the process even while a final checkpoint is
+		// being written.
+		<-ctx.Done()
+		stop()
+	}()
 	code := Run(ctx, root, os.Args[1:], os.Stderr)
 	stop()
 	os.Exit(code)

@@ -62,24 +62,46 @@ func ParseConfig(data []byte) (*Template, error) {
 			t.named[nt.Name] = c
 		}
 	}
+	vars, err := configVars(cfg)
+	if err != nil {
+		return nil, err
+	}
+	t.vars = vars
+	return t, nil
+}
+
+// ConfigVars returns the template variables tokenizer_config.json defines
+// (bos_token, eos_token, …, additional_special_tokens), for use with
+// WithVars when the template comes from a separate .jinja file.
+func ConfigVars(data []byte) (map[string]any, error) {
+	var cfg map[string]json.RawMessage
+	if err := json.Unmarshal(data, &cfg); err != nil {
+		return nil, fmt.Errorf("chat: parse tokenizer config: %w", err)
+	}
+	return configVars(cfg)
+}
+
+func configVars(cfg map[string]json.RawMessage) (map[string]any, error) {
+	vars := map[string]any{}
 	for _, key := range specialTokenKeys {
 		if s, ok := tokenContent(cfg[key]); ok {
-			t.vars[key] = s
+			vars[key] = s
 		}
 	}
 	if r, ok := cfg["additional_special_tokens"]; ok {
 		var items []json.RawMessage
-		if json.Unmarshal(r, &items) == nil {
-			var list []any
-			for _, it := range items {
-				if s, ok := tokenContent(it); ok {
-					list = append(list, s)
-				}
-			}
-			t.vars["additional_special_tokens"] = list
+		if err := json.Unmarshal(r, &items); err != nil {
+			return nil, fmt.Errorf("additional_special_tokens: %w", err)
 		}
+		var list []any
+		for _, it := range items {
+			if s, ok := tokenContent(it); ok {
+				list = append(list, s)
+			}
+		}
+		vars["additional_special_tokens"] = list
 	}
-	return t, nil
+	return vars, nil
 }
 
 // tokenContent reads a special token given as a string or {"content": …}.

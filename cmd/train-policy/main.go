@@ -15,11 +15,16 @@ import (
 )
 
 func newRoot() *cobra.Command {
-	root, _ := cli.NewRoot("train-policy", "train a policy with Reinforce++ from rule or reward-model rewards")
+	root, g := cli.NewRoot("train-policy", "train a policy with Reinforce++ from rule or reward-model rewards")
 	cfg := configs.DefaultPolicy()
 	c := cli.WithConfig(root, &cfg)
+	sweep := cli.AddSweepFlags(root)
 	root.Args = cobra.NoArgs
 	root.RunE = func(cmd *cobra.Command, _ []string) error {
+		newCfg := func() any { c := configs.DefaultPolicy(); return &c }
+		if ran, err := sweep.Run(cmd, c, newCfg, g.Quiet); ran {
+			return err
+		}
 		if printed, err := c.Load(cmd); err != nil || printed {
 			return err
 		}

@@ -13,6 +13,7 @@ package chat
 import (
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/ardanlabs/jinja"
 )
@@ -60,11 +61,20 @@ func compile(src string) (t *jinja.Template, err error) {
 			t, err = nil, fmt.Errorf("chat: parse template: engine panic: %v", r)
 		}
 	}()
-	t, err = jinja.Compile(rewriteTojson(src))
+	t, err = jinja.Compile(rewriteTojson(trimTrailingNewline(src)))
 	if err != nil {
 		return nil, fmt.Errorf("chat: parse template: %w", err)
 	}
 	return t, nil
+}
+
+// trimTrailingNewline drops one final newline, as Jinja2 does unless
+// keep_trailing_newline is set (transformers does not set it).
+func trimTrailingNewline(src string) string {
+	if s, ok := strings.CutSuffix(src, "\n"); ok {
+		return strings.TrimSuffix(s, "\r")
+	}
+	return src
 }
 
 // LoadFile reads a .jinja template file. Special tokens are not known from

@@ -145,8 +145,8 @@ func dumpContainer(b *strings.Builder, open, close byte, n int, o dumpsOptions, 
 }
 
 // writePyString quotes s as Python's json encoder does: \" \\ \n \r \t \b
-// \f, other control characters as \u00XX, and with ensureASCII every
-// non-ASCII character as \uXXXX (surrogate pairs above U+FFFF).
+// \f, other control characters as \u00XX, and with ensureASCII DEL and
+// every non-ASCII character as \uXXXX (surrogate pairs above U+FFFF).
 func writePyString(b *strings.Builder, s string, ensureASCII bool) {
 	b.WriteByte('"')
 	for i := 0; i < len(s); {
@@ -169,7 +169,7 @@ func writePyString(b *strings.Builder, s string, ensureASCII bool) {
 			b.WriteString(`\f`)
 		case r < 0x20:
 			fmt.Fprintf(b, `\u%04x`, r)
-		case ensureASCII && r >= 0x80 && r <= 0xFFFF:
+		case ensureASCII && r >= 0x7F && r <= 0xFFFF:
 			fmt.Fprintf(b, `\u%04x`, r)
 		case ensureASCII && r > 0xFFFF:
 			r -= 0x10000

@@ -1,0 +1,296 @@
+package rewards
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/gomlx/compute"
+
+	"acecoder/policy"
+	"acecoder/policy/chat"
+	"acecoder/policy/safetensors"
+	"acecoder/policy/tokenizer"
+)
+
+// headNames lists the (weight, bias) names a value head is found under, in
+// order of preference: TRL/AceCode-RM, bare TRL summary, OpenRLHF,
+// transformers' *ForSequenceClassification (no bias).
+var headNames = [][2]string{
+	{HeadWeightName, HeadBiasName},
+	{"summary.weight", "summary.bias"},
+	{"value_head.weight", "value_head.bias"},
+	{"score.weight", "score.bias"},
+}
+
+// RMLoadOptions configures LoadRM.
+type RMLoadOptions struct {
+	// Tokenizer overrides the directory's tokenizer.json.
+	Tokenizer *tokenizer.Tokenizer
+	// ChatTemplate: "" uses the directory's tokenizer_config.json template
+	// (ChatML when it has none), "plain" the ChatML fallback, else a .jinja
+	// file.
+	ChatTemplate string
+	// Seed initialises a head the directory lacks (a plain policy
+	// directory), as NewRM does.
+	Seed uint64
+}
+
+// LoadRM reads a Hugging Face directory: config.json, safetensors weights
+// with the backbone's names plus a value head under one of the names TRL,
+// OpenRLHF or transformers use (a directory without a head gets a fresh
+// one), and the tokenizer. lm_head.weight may be absent (a reward model
+// never reads it; it is then zero). Tensors that are neither backbone nor
+// head are refused with a *policy.LoadError.
+func LoadRM(ctx context.Context, backend compute.Backend, dir string, opts RMLoadOptions) (*RewardModel, error) {
+	cfg, err := policy.LoadConfig(filepath.Join(dir, "config.json"))
+	if err != nil {
+		return nil, fmt.Errorf("rewards: %w", err)
+	}
+	tok := opts.Tokenizer
+	if tok == nil {
+		if tok, err = tokenizer.LoadDir(dir); err != nil {
+			return nil, fmt.Errorf("rewards: %w", err)
+		}
+	}
+	tmpl, err := LoadTemplate(opts.ChatTemplate, dir)
+	if err != nil {
+		return nil, err
+	}
+	rm, err := NewRM(backend, cfg, tok, tmpl, opts.Seed)
+	if err != nil {
+		return nil, err
+	}
+	rm.Backbone.SourceDir = dir
+	set, err := safetensors.OpenDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("rewards: %w", err)
+	}
+	defer set.Close()
+	if err := rm.loadWeights(ctx, dir, set); err != nil {
+		return nil, err
+	}
+	return rm, nil
+}
+
+func (rm *RewardModel) loadWeights(ctx context.Context, dir string, set *safetensors.Set) error {
+	le := &policy.LoadError{Dir: dir}
+	used := map[string]bool{}
+	for _, p := range rm.Backbone.Config.Params() {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		info, ok := set.Info(p.Name)
+		switch {
+		case !ok && p.Name == "lm_head.weight":
+			if err := rm.Backbone.SetWeight(p.Name, make([]float32, p.Shape[0]*p.Shape[1])); err != nil {
+				return err
+			}
+			continue
+		case !ok:
+			le.Missing = append(le.Missing, p.Name)
+			continue
+		case !slices.Equal(info.Shape, p.Shape):
+			le.Misshaped = append(le.Misshaped, fmt.Sprintf("%s: file %v, model %v", p.Name, info.Shape, p.Shape))
+			continue
+		}
+		used[p.Name] = true
+		vals, err := set.Float32(p.Name)
+		if err != nil {
+			return fmt.Errorf("rewards: %w", err)
+		}
+		if err := rm.Backbone.SetWeight(p.Name, vals); err != nil {
+			return err
+		}
+	}
+	if err := rm.loadHead(set, used, le); err != nil {
+		return err
+	}
+	for _, name := range set.Names() {
+		if !used[name] && !(name == "lm_head.weight" && rm.Backbone.Config.TieWordEmbeddings) {
+			le.Unexpected = append(le.Unexpected, name)
+		}
+	}
+	if len(le.Missing)+len(le.Unexpected)+len(le.Misshaped) > 0 {
+		return le
+	}
+	return nil
+}
+
+// loadHead sets the head from the first name pair the files hold; without
+// one the fresh head stays.
+func (rm *RewardModel) loadHead(set *safetensors.Set, used map[string]bool, le *policy.LoadError) error {
+	d := rm.Backbone.Config.HiddenSize
+	for _, names := range headNames {
+		info, ok := set.Info(names[0])
+		if !ok {
+			continue
+		}
+		used[names[0]] = true
+		if n := info.NumElements(); n != int64(d) || len(info.Shape) == 0 || info.Shape[len(info.Shape)-1] != d {
+			le.Misshaped = append(le.Misshaped, fmt.Sprintf("%s: file %v, model [1 %d]", names[0], info.Shape, d))
+			return nil
+		}
+		w, err := set.Float32(names[0])
+		if err != nil {
+			return fmt.Errorf("rewards: %w", err)
+		}
+		var b float32
+		if _, ok := set.Info(names[1]); ok {
+			used[names[1]] = true
+			bv, err := set.Float32(names[1])
+			if err != nil || len(bv) != 1 {
+				le.Misshaped = append(le.Misshaped, names[1]+": want one value")
+				return nil
+			}
+			b = bv[0]
+		}
+		return rm.SetHead(w, b)
+	}
+	return nil
+}
+
+// WeightTensors returns every weight in float32 under its Hugging Face
+// name: the backbone's (policy.Config.Params) and the head's.
+func (rm *RewardModel) WeightTensors(ctx context.Context) ([]safetensors.Tensor, error) {
+	var ts []safetensors.Tensor
+	for _, p := range rm.Backbone.Config.Params() {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		vals, shape, err := rm.Backbone.Weight(p.Name)
+		if err != nil {
+			return nil, err
+		}
+		ts = append(ts, f32Tensor(p.Name, vals, shape))
+	}
+	w, b, err := rm.HeadParams()
+	if err != nil {
+		return nil, err
+	}
+	ts = append(ts, f32Tensor(HeadWeightName, w, []int{1, len(w)}), f32Tensor(HeadBiasName, []float32{b}, []int{1}))
+	return ts, nil
+}
+
+func f32Tensor(name string, vals []float32, shape []int) safetensors.Tensor {
+	raw, _ := safetensors.EncodeFloat32(nil, vals, safetensors.F32) // F32 never fails
+	return safetensors.Tensor{Name: name, DType: safetensors.F32, Shape: slices.Clone(shape), Data: raw}
+}
+
+// ConfigJSON returns the backbone's config.json.
+func (rm *RewardModel) ConfigJSON() ([]byte, error) {
+	cfg := *rm.Backbone.Config
+	cfg.TorchDType = "float32"
+	return cfg.Marshal()
+}
+
+// Save writes the reward model as a Hugging Face directory: config.json,
+// model.safetensors (float32, backbone names plus v_head.summary.*),
+// tokenizer.json and tokenizer_config.json.
+func (rm *RewardModel) Save(ctx context.Context, dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("rewards: save: %w", err)
+	}
+	ts, err := rm.WeightTensors(ctx)
+	if err != nil {
+		return err
+	}
+	if err := safetensors.WriteDir(dir, ts, 0); err != nil {
+		return fmt.Errorf("rewards: save: %w", err)
+	}
+	js, err := rm.ConfigJSON()
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "config.json"), js, 0o644); err != nil {
+		return fmt.Errorf("rewards: save: %w", err)
+	}
+	if rm.Tokenizer != nil {
+		if err := rm.Tokenizer.Save(dir); err != nil {
+			return fmt.Errorf("rewards: save: %w", err)
+		}
+	}
+	return nil
+}
+
+// TokenizerFiles returns the bytes of tokenizer.json and
+// tokenizer_config.json as Tokenizer.Save writes them, keyed by file name.
+func TokenizerFiles(tok *tokenizer.Tokenizer) (map[string][]byte, error) {
+	tmp, err := os.MkdirTemp("", "tokenizer-")
+	if err != nil {
+		return nil, fmt.Errorf("rewards: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	if err := tok.Save(tmp); err != nil {
+		return nil, fmt.Errorf("rewards: %w", err)
+	}
+	out := map[string][]byte{}
+	for _, name := range []string{"tokenizer.json", "tokenizer_config.json"} {
+		data, err := os.ReadFile(filepath.Join(tmp, name))
+		if err != nil {
+			return nil, fmt.Errorf("rewards: %w", err)
+		}
+		out[name] = data
+	}
+	return out, nil
+}
+
+// LoadTemplate resolves a chat-template setting: "plain" is the ChatML
+// fallback; a path is a .jinja file; "" reads tokenizer_config.json in dir
+// and falls back to ChatML when it is absent or has no template.
+func LoadTemplate(spec, dir string) (*chat.Template, error) {
+	switch {
+	case spec == "plain":
+		return chat.ChatML()
+	case spec != "":
+		t, err := chat.LoadFile(spec)
+		if err != nil {
+			return nil, fmt.Errorf("rewards: %w", err)
+		}
+		if data, err := os.ReadFile(filepath.Join(dir, "tokenizer_config.json")); err == nil {
+			if vars, err := chat.ConfigVars(data); err == nil {
+				t = t.WithVars(vars)
+			}
+		}
+		return t, nil
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "tokenizer_config.json"))
+	if errors.Is(err, os.ErrNotExist) || (err == nil && !strings.Contains(string(data), `"chat_template"`)) {
+		return chat.ChatML()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("rewards: %w", err)
+	}
+	t, err := chat.ParseConfig(data)
+	if err != nil {
+		return nil, fmt.Errorf("rewards: %s: %w", dir, err)
+	}
+	return t, nil
+}
+
+// WriteWeights writes every weight as one float32 safetensors file.
+func (rm *RewardModel) WriteWeights(ctx context.Context, w io.Writer) error {
+	ts, err := rm.WeightTensors(ctx)
+	if err != nil {
+		return err
+	}
+	header, err := safetensors.EncodeHeader(ts, map[string]string{"format": "pt"})
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(header); err != nil {
+		return err
+	}
+	slices.SortFunc(ts, func(a, b safetensors.Tensor) int { return strings.Compare(a.Name, b.Name) })
+	for _, t := range ts {
+		if _, err := w.Write(t.Data); err != nil {
+			return err
+		}
+	}
+	return nil
+}

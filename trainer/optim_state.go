@@ -1,0 +1,222 @@
+package trainer
+
+import (
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
+	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph DSL
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/support/exceptions"
+
+	"acecoder/policy/safetensors"
+)
+
+// TrainVar is one trainable variable: Name is its stable name in the
+// optimiser-state file (e.g. the Hugging Face weight name), Decay says
+// whether weight decay applies (matrices yes; biases and norms no, as
+// OpenRLHF groups them).
+type TrainVar struct {
+	Name  string
+	Var   *model.Variable
+	Decay bool
+}
+
+// Optimizer is AdamW with gradient accumulation and global-norm clipping on
+// variables of a GoMLX store. Its state (first and second moments, and the
+// gradient accumulators) are float32 variables under /optim in the same
+// store, never marked trainable. A training step is:
+//
+//  1. for each micro-batch, a graph that computes the loss and calls
+//     Accumulate(loss, scale) (scale = 1/#micro-batches, so the step uses
+//     the mean gradient, as DeepSpeed's accumulation does);
+//  2. Apply(lr, t): clip the accumulated gradient by its global norm, do
+//     the AdamW update, zero the accumulators; it returns the norm before
+//     clipping.
+//
+// The update count t and the learning rate are loop state kept by the
+// caller, so resuming needs only the moments (StateTensors / LoadState).
+type Optimizer struct {
+	Config AdamW
+	Vars   []TrainVar
+
+	backend   compute.Backend
+	store     *model.Store
+	m, v, acc []*model.Variable
+
+	mu    sync.Mutex
+	apply *model.Exec
+}
+
+// NewOptimizer creates zeroed moment and accumulator variables for vars.
+func NewOptimizer(backend compute.Backend, store *model.Store, vars []TrainVar, cfg AdamW) (*Optimizer, error) {
+	o := &Optimizer{Config: cfg, Vars: vars, backend: backend, store: store}
+	seen := map[string]bool{}
+	for _, tv := range vars {
+		if tv.Var == nil || seen[tv.Name] {
+			return nil, fmt.Errorf("trainer: optimizer: variable %q missing or repeated", tv.Name)
+		}
+		seen[tv.Name] = true
+		sh := tv.Var.Shape()
+		if sh.DType != dtypes.Float32 {
+			return nil, fmt.Errorf("trainer: optimizer: %s is %s, want float32", tv.Name, sh.DType)
+		}
+		for _, kind := range []string{"m", "v", "acc"} {
+			path := model.JoinPath("/optim", kind, tv.Var.Path())
+			if store.GetVariable(path) != nil {
+				return nil, fmt.Errorf("trainer: optimizer: %s already exists", path)
+			}
+			nv, err := store.CreateVariable(path, tensors.FromShape(sh))
+			if err != nil {
+				return nil, fmt.Errorf("trainer: optimizer: %w", err)
+			}
+			nv.SetTrainable(false)
+			switch kind {
+			case "m":
+				o.m = append(o.m, nv)
+			case "v":
+				o.v = append(o.v, nv)
+			default:
+				o.acc = append(o.acc, nv)
+			}
+		}
+	}
+	return o, nil
+}
+
+// Accumulate adds scale·∂loss/∂var to each accumulator. It is a graph
+// function: call it inside the graph that computed loss from the variables'
+// NodeValue (before any of them is updated in that graph). scale: scalar
+// float32 node.
+func (o *Optimizer) Accumulate(loss, scale *Node) {
+	g := loss.Graph()
+	nodes := make([]*Node, len(o.Vars))
+	for i, tv := range o.Vars {
+		nodes[i] = tv.Var.NodeValue(g)
+	}
+	grads := Gradient(loss, nodes...)
+	for i, gr := range grads {
+		if gr == nil {
+			exceptions.Panicf("trainer: no gradient for %s", o.Vars[i].Name)
+		}
+		o.acc[i].SetNodeValue(Add(o.acc[i].NodeValue(g), Mul(gr, scale)))
+	}
+}
+
+// applyGraph clips the accumulated gradients, updates parameters and
+// moments, zeroes the accumulators and returns the pre-clip global norm.
+// lr, bc1, bc2: float32 scalars.
+func (o *Optimizer) applyGraph(_ *model.Scope, lr, bc1, bc2 *Node) *Node {
+	g := lr.Graph()
+	grads := make([]*Node, len(o.acc))
+	for i, a := range o.acc {
+		grads[i] = a.NodeValue(g)
+	}
+	norm := GlobalNorm(grads)
+	coef := ClipCoef(norm, o.Config.MaxNorm)
+	for i, tv := range o.Vars {
+		p, m, v := AdamWStep(o.Config, tv.Var.NodeValue(g), Mul(grads[i], coef),
+			o.m[i].NodeValue(g), o.v[i].NodeValue(g), lr, bc1, bc2, tv.Decay)
+		tv.Var.SetNodeValue(p)
+		o.m[i].SetNodeValue(m)
+		o.v[i].SetNodeValue(v)
+		o.acc[i].SetNodeValue(ZerosLike(grads[i]))
+	}
+	return norm
+}
+
+// Apply runs the update for the t-th optimiser step (t ≥ 1) with learning
+// rate lr and returns the gradient norm before clipping.
+func (o *Optimizer) Apply(lr float64, t int) (norm float64, err error) {
+	defer recoverGraph(&err, "optimizer step")
+	if t < 1 {
+		return 0, fmt.Errorf("trainer: optimizer step %d (want ≥ 1)", t)
+	}
+	o.mu.Lock()
+	if o.apply == nil {
+		o.apply, err = model.NewExec(o.backend, o.store, o.applyGraph)
+	}
+	e := o.apply
+	o.mu.Unlock()
+	if err != nil {
+		return 0, fmt.Errorf("trainer: optimizer: %w", err)
+	}
+	bc1, bc2 := o.Config.BiasCorrections(t)
+	out, err := e.Exec(tensors.FromScalar(float32(lr)), tensors.FromScalar(float32(bc1)), tensors.FromScalar(float32(bc2)))
+	if err != nil {
+		return 0, fmt.Errorf("trainer: optimizer step %d: %w", t, err)
+	}
+	return float64(tensors.ToScalar[float32](out[0])), nil
+}
+
+// ResetAccumulators zeroes the accumulated gradients (after an aborted step).
+func (o *Optimizer) ResetAccumulators() error {
+	for _, a := range o.acc {
+		if err := a.SetValue(tensors.FromShape(a.Shape())); err != nil {
+			return fmt.Errorf("trainer: optimizer: %w", err)
+		}
+	}
+	return nil
+}
+
+// StateTensors returns the moments as float32 tensors named "m.NAME" and
+// "v.NAME" (NAME from TrainVar), for a checkpoint file.
+func (o *Optimizer) StateTensors() ([]safetensors.Tensor, error) {
+	var out []safetensors.Tensor
+	for i, tv := range o.Vars {
+		for _, kv := range []struct {
+			prefix string
+			v      *model.Variable
+		}{{"m.", o.m[i]}, {"v.", o.v[i]}} {
+			t, err := VariableTensor(kv.prefix+tv.Name, kv.v)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
+// WriteState writes the moments as one safetensors file to w.
+func (o *Optimizer) WriteState(w io.Writer) error {
+	ts, err := o.StateTensors()
+	if err != nil {
+		return err
+	}
+	return WriteSafetensors(w, ts)
+}
+
+// LoadState sets the moments from a safetensors file written by
+// WriteState; every moment must be present with its shape.
+func (o *Optimizer) LoadState(data []byte) error {
+	get, err := ReadSafetensors(data)
+	if err != nil {
+		return fmt.Errorf("trainer: optimizer state: %w", err)
+	}
+	for i, tv := range o.Vars {
+		for _, kv := range []struct {
+			prefix string
+			v      *model.Variable
+		}{{"m.", o.m[i]}, {"v.", o.v[i]}} {
+			if err := SetVariable(kv.v, get, kv.prefix+tv.Name); err != nil {
+				return fmt.Errorf("trainer: optimizer state: %w", err)
+			}
+		}
+	}
+	return o.ResetAccumulators()
+}
+
+// recoverGraph turns a panic from graph building into an error.
+func recoverGraph(err *error, what string) {
+	if r := recover(); r != nil {
+		if e, ok := r.(error); ok {
+			*err = fmt.Errorf("trainer: %s: %w", what, e)
+		} else {
+			*err = fmt.Errorf("trainer: %s: %v", what, r)
+		}
+	}
+}

@@ -66,7 +66,7 @@ func (d *Decoder) Embed(ids *Node) *Node {
 	return Gather(emb, ExpandAxes(ConvertDType(ids, dtypes.Int32), -1))
 }
 
-// attentionBias builds the additive causal + padding bias [B,1,1,S,S]:
+// attentionBias builds the additive causal + padding bias [B,1,S,1,S]:
 // 0 where key t ≤ query s and mask[b,t] is 1, maskedBias elsewhere.
 func attentionBias(mask *Node) *Node {
 	g := mask.Graph()
@@ -77,7 +77,7 @@ func attentionBias(mask *Node) *Node {
 	real := ExpandAxes(GreaterThan(toF32(mask), Scalar(g, dtypes.Float32, 0.5)), 1) // [B,1,S]
 	allowed := LogicalAnd(BroadcastToDims(causal, b, s, s), BroadcastToDims(real, b, s, s))
 	bias := Where(allowed, Scalar(g, dtypes.Float32, 0), Scalar(g, dtypes.Float32, maskedBias))
-	return Reshape(bias, b, 1, 1, s, s)
+	return Reshape(bias, b, 1, s, 1, s)
 }
 
 // Hidden runs the decoder and returns the final-norm hidden states [B,S,D].
@@ -135,14 +135,29 @@ func (d *Decoder) layer(l int, x, cos, sin *Node, attend attendFn) *Node {
 }
 
 // Attend is grouped-query scaled dot-product attention.
-// q [B,S,KV,G,hd], k and v [B,T,KV,hd], bias [B,1,1,S,T] additive → [B,S,KV,G,hd].
+// q [B,S,KV,G,hd], k and v [B,T,KV,hd], bias [B,1,S,1,T] additive → [B,S,KV,G,hd].
 // Query head h = kv·G + g uses key/value head kv, as HF's repeat_kv does.
 func Attend(q, k, v, bias *Node) *Node {
-	hd := q.Shape().Dim(-1)
-	scores := Einsum("bskgd,btkd->bkgst", q, k)
-	scores = Add(MulScalar(scores, 1/math.Sqrt(float64(hd))), bias)
-	probs := Softmax(scores, -1)
-	return Einsum("bkgst,btkd->bskgd", probs, v)
+	b, t, kv, hd := k.Shape().Dim(0), k.Shape().Dim(1), k.Shape().Dim(2), k.Shape().Dim(3)
+	kt := Reshape(TransposeAllDims(k, 0, 2, 3, 1), b*kv, hd, t) // [B·KV, hd, T]
+	vb := Reshape(TransposeAllDims(v, 0, 2, 1, 3), b*kv, t, hd) // [B·KV, T, hd]
+	return attendCore(q, kt, vb, bias)
+}
+
+// attendCore runs attention as two batched matmuls with a single leading
+// batch axis and the contraction axis first on the right-hand side, the
+// layout for which the go backend uses its broadcast-FMA kernel (GoMLX
+// would otherwise transpose to per-element dot products).
+// q [B,S,KV,G,hd], kt [B·KV,hd,T], vb [B·KV,T,hd], bias [B,1,S,1,T].
+func attendCore(q, kt, vb, bias *Node) *Node {
+	b, s, kv, grp, hd := q.Shape().Dim(0), q.Shape().Dim(1), q.Shape().Dim(2), q.Shape().Dim(3), q.Shape().Dim(4)
+	t := kt.Shape().Dim(2)
+	qb := Reshape(TransposeAllDims(q, 0, 2, 1, 3, 4), b*kv, s*grp, hd)
+	scores := Dot(qb, kt).General([]int{2}, []int{0}, []int{1}, []int{0}) // [B·KV, S·G, T]
+	scores = Reshape(MulScalar(scores, 1/math.Sqrt(float64(hd))), b, kv, s, grp, t)
+	probs := Reshape(Softmax(Add(scores, bias), -1), b*kv, s*grp, t)
+	out := Dot(probs, vb).General([]int{2}, []int{0}, []int{1}, []int{0}) // [B·KV, S·G, hd]
+	return TransposeAllDims(Reshape(out, b, kv, s, grp, hd), 0, 2, 1, 3, 4)
 }
 
 func shapeI32(dims ...int) shapes.Shape { return shapes.Make(dtypes.Int32, dims...) }

@@ -1,8 +1,6 @@
 package policy
 
 import (
-	"math"
-
 	"github.com/gomlx/compute/dtypes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph DSL
 )
@@ -62,7 +60,7 @@ func writeSlots(cache, new, write, written *Node) *Node {
 	return Where(cond, placed, cache)
 }
 
-// stepBias is the additive bias [B,1,1,T,M]: 0 where slot j ≤ start+i and
+// stepBias is the additive bias [B,1,T,1,M]: 0 where slot j ≤ start+i and
 // kvMask[b,j] = 1, maskedBias elsewhere.
 func stepBias(kvMask, start *Node, t int) *Node {
 	g := kvMask.Graph()
@@ -72,13 +70,12 @@ func stepBias(kvMask, start *Node, t int) *Node {
 	real := ExpandAxes(GreaterThan(toF32(kvMask), ScalarZero(g, dtypes.Float32)), 1)
 	allowed := LogicalAnd(BroadcastToDims(causal, b, t, m), BroadcastToDims(real, b, t, m))
 	bias := Where(allowed, ScalarZero(g, dtypes.Float32), Scalar(g, dtypes.Float32, maskedBias))
-	return Reshape(bias, b, 1, 1, t, m)
+	return Reshape(bias, b, 1, t, 1, m)
 }
 
 // attendCache is Attend with keys and values in cache layout [B,KV,M,hd].
 func attendCache(q, k, v, bias *Node) *Node {
-	hd := q.Shape().Dim(-1)
-	scores := Einsum("bskgd,bkmd->bkgsm", q, k)
-	scores = Add(MulScalar(scores, 1/math.Sqrt(float64(hd))), bias)
-	return Einsum("bkgsm,bkmd->bskgd", Softmax(scores, -1), v)
+	b, kv, m, hd := k.Shape().Dim(0), k.Shape().Dim(1), k.Shape().Dim(2), k.Shape().Dim(3)
+	kt := Reshape(TransposeAllDims(k, 0, 1, 3, 2), b*kv, hd, m)
+	return attendCore(q, kt, Reshape(v, b*kv, m, hd), bias)
 }

@@ -87,7 +87,7 @@ func (c *Client) ensureKind(ctx context.Context, kind string) error {
 	if ok {
 		return nil
 	}
-	if _, err := ensureKind(ctx, c.js, kind, c.opts.Config); err != nil {
+	if _, err := ensureKind(ctx, c.js, kind, c.opts.Config, true); err != nil {
 		return err
 	}
 	subject := advisorySubject(kind)

@@ -14,11 +14,19 @@ func storage(c KindConfig) jetstream.StorageType {
 	return jetstream.FileStorage
 }
 
-// ensureKind creates (or updates) the job stream of kind, its shared durable
-// pull consumer and the results stream, and returns the consumer.
-func ensureKind(ctx context.Context, js jetstream.JetStream, kind string, c KindConfig) (jetstream.Consumer, error) {
+// ensureKind makes sure the job stream of kind, its shared durable pull
+// consumer and the results stream exist, and returns the consumer. With
+// update (the trainer) existing ones take c's settings; without (a worker)
+// existing ones are used as they are, so a worker never rewrites the
+// cluster's settings.
+func ensureKind(ctx context.Context, js jetstream.JetStream, kind string, c KindConfig, update bool) (jetstream.Consumer, error) {
 	if err := ValidateKind(kind); err != nil {
 		return nil, err
+	}
+	if !update {
+		if cons, err := js.Consumer(ctx, jobStream(kind), workerDurable(kind)); err == nil {
+			return cons, nil
+		}
 	}
 	c = c.withDefaults()
 	_, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{

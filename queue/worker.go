@@ -71,20 +71,23 @@ func NewWorker(ctx context.Context, nc *nats.Conn, o WorkerOptions) (*Worker, er
 		host, _ := os.Hostname()
 		o.Name = host + ":" + strconv.Itoa(os.Getpid())
 	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return nil, fmt.Errorf("queue: worker: %w", err)
+	}
+	cons, err := ensureKind(ctx, js, o.Kind, o.Config, false)
+	if err != nil {
+		return nil, err
+	}
+	// The consumer as it exists rules (the trainer may have set it up).
+	cc := cons.CachedInfo().Config
 	o.Config = o.Config.withDefaults()
+	o.Config.AckWait, o.Config.MaxDeliver = cc.AckWait, cc.MaxDeliver
 	if o.Heartbeat == 0 {
 		o.Heartbeat = o.Config.AckWait / 3
 	}
 	if o.RetryDelay <= 0 {
 		o.RetryDelay = 100 * time.Millisecond
-	}
-	js, err := jetstream.New(nc)
-	if err != nil {
-		return nil, fmt.Errorf("queue: worker: %w", err)
-	}
-	cons, err := ensureKind(ctx, js, o.Kind, o.Config)
-	if err != nil {
-		return nil, err
 	}
 	return &Worker{opts: o, js: js, cons: cons}, nil
 }
@@ -163,7 +166,10 @@ func (w *Worker) handle(ctx context.Context, msg jetstream.Msg) error {
 	} else {
 		res.Data = out
 	}
-	ack, err := w.js.PublishMsg(ctx, res, jetstream.WithMsgID(jobID))
+	// A finished job's result is worth storing even while shutting down.
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	ack, err := w.js.PublishMsg(pctx, res, jetstream.WithMsgID(jobID))
 	if err != nil {
 		// The result is not stored: leave the job unacked so it is redelivered.
 		return ignoreClosed(msg.Nak())

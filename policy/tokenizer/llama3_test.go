@@ -3,6 +3,7 @@ package tokenizer
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -207,5 +208,29 @@ func TestSplitBehaviors(t *testing.T) {
 	}
 	if got := strings.Join((&splitStep{literal: "-", behavior: behaviorIsolated}).apply([]string{"x"}), "|"); got != "x" {
 		t.Errorf("no match: got %q", got)
+	}
+}
+
+// TestLlama3Vectors runs the 44 Llama-3 reference vectors when a Llama-3
+// tokenizer.json is named by ACECODER_LLAMA3_TOKENIZER (none ships with the
+// project).
+func TestLlama3Vectors(t *testing.T) {
+	path := os.Getenv("ACECODER_LLAMA3_TOKENIZER")
+	if path == "" {
+		t.Skip("set ACECODER_LLAMA3_TOKENIZER to a Llama-3 tokenizer.json to run the Llama-3 reference vectors")
+	}
+	tok, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := readVectors(t, filepath.Join(sharedData(t), "tokenizers", "vectors", "llama3"))
+	for i, c := range cases {
+		got := tok.Encode(c.text, false)
+		if len(got) != len(c.ids) || (len(got) > 0 && !cmp.Equal(c.ids, got)) {
+			t.Errorf("vector %d %q: got %v, want %v", i, c.text, got, c.ids)
+		}
+		if back := tok.Decode(got, false); back != c.text {
+			t.Errorf("vector %d: round trip %q", i, back)
+		}
 	}
 }

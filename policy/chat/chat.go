@@ -7,7 +7,17 @@
 // plain ChatML fallback template for tiny models.
 //
 // The Jinja engine is github.com/ardanlabs/jinja; its tojson filter is
-// replaced by a Python-compatible one (see rewrite.go).
+// replaced by a Python-compatible one (see rewrite.go). Differences from
+// Python Jinja2 that remain in the engine (none occurs in the Qwen2.5,
+// Qwen3 or Llama-3 templates): None prints as "" instead of "None",
+// integral floats print without ".0", the % string-formatting operator,
+// map/select with a filter name, tuple printing, \u escapes in string
+// literals and exponent float literals are not supported, and a few
+// inputs make the engine panic (recovered here and returned as errors).
+//
+// Render returns text; tokenize it with add-special off (Encode(text,
+// false)), as apply_chat_template(tokenize=True) does: the template itself
+// writes bos_token where the model wants one.
 package chat
 
 import (

@@ -49,7 +49,7 @@ const analyzerCacheMax = 200_000
 func newAnalyzer(ctx context.Context, python string) *analyzer {
 	return &analyzer{
 		start: func() (*proc, error) {
-			return startProc(ctx, python, "analyze", &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL})
+			return startProc(ctx, python, "analyze", nil, &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL})
 		},
 		tests: map[string]analysedTest{},
 		he:    map[[2]string]heSplit{},

@@ -37,7 +37,7 @@ type proc struct {
 
 // startProc starts `python -I -S -c <script> <mode>` in its own process
 // group (and namespaces when iso says so) with an empty environment.
-func startProc(ctx context.Context, python, mode string, attr *syscall.SysProcAttr) (*proc, error) {
+func startProc(ctx context.Context, python, mode string, env []string, attr *syscall.SysProcAttr) (*proc, error) {
 	reqR, reqW, err := os.Pipe()
 	if err != nil {
 		return nil, fmt.Errorf("rewards: pipe: %w", err)
@@ -49,7 +49,7 @@ func startProc(ctx context.Context, python, mode string, attr *syscall.SysProcAt
 		return nil, fmt.Errorf("rewards: pipe: %w", err)
 	}
 	cmd := exec.CommandContext(ctx, python, "-I", "-S", "-c", workerScript, mode)
-	cmd.Env = []string{}
+	cmd.Env = append([]string{}, env...)
 	cmd.Dir = "/"
 	cmd.SysProcAttr = attr
 	cmd.ExtraFiles = []*os.File{reqR, respW}

@@ -95,6 +95,7 @@ type Runner struct {
 	wg       sync.WaitGroup
 	once     sync.Once
 	cancel   context.CancelFunc
+	slots    []*slot
 }
 
 type task struct {
@@ -143,6 +144,7 @@ func NewRunner(ctx context.Context, opts RunnerOptions) (*Runner, error) {
 			return nil, err
 		}
 	}
+	r.slots = slots
 	for _, s := range slots {
 		r.wg.Add(1)
 		go s.loop(ctx)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -54,9 +55,10 @@ func (r *Runner) prepare(job Job) (preparedJob, error) {
 
 // slot owns one worker process and restarts it when it dies.
 type slot struct {
-	r     *Runner
-	index int
-	p     *proc
+	r       *Runner
+	index   int
+	p       *proc
+	workdir string // working directory without namespaces (else a tmpfs at /tmp)
 }
 
 type workerConfig struct {
@@ -68,6 +70,7 @@ type workerConfig struct {
 	TmpBytes  int64            `json:"tmp_bytes"`
 	TmpInodes int64            `json:"tmp_inodes"`
 	OutputCap int              `json:"output_cap"`
+	Workdir   string           `json:"workdir"`
 }
 
 func (s *slot) config() workerConfig {
@@ -78,7 +81,7 @@ func (s *slot) config() workerConfig {
 		Rlimits: map[string]int64{
 			"as": o.MemoryBytes, "fsize": o.MaxFileBytes, "nofile": int64(o.MaxOpenFiles), "nproc": 0,
 		},
-		TmpBytes: o.TmpBytes, TmpInodes: 4096, OutputCap: o.OutputBytes,
+		TmpBytes: o.TmpBytes, TmpInodes: 4096, OutputCap: o.OutputBytes, Workdir: s.workdir,
 	}
 	if cfg.Isolate {
 		cfg.Rlimits["nproc"] = int64(o.MaxProcs)
@@ -110,8 +113,18 @@ func systemBinds(python string) []string {
 func (s *slot) restart(ctx context.Context) error {
 	s.stop()
 	o := s.r.opts
-	p, err := startProc(ctx, o.Python, "serve", s.r.iso.sysProcAttr())
+	workdir := "/tmp"
+	if !s.r.iso.namespaces {
+		dir, err := os.MkdirTemp("", "acecoder-work-")
+		if err != nil {
+			return fmt.Errorf("rewards: worker %d: %w", s.index, err)
+		}
+		s.workdir, workdir = dir, dir
+	}
+	env := []string{"PATH=/usr/bin:/bin", "HOME=" + workdir, "TMPDIR=" + workdir, "LANG=C.UTF-8"}
+	p, err := startProc(ctx, o.Python, "serve", env, s.r.iso.sysProcAttr())
 	if err != nil {
+		s.stop()
 		return err
 	}
 	name := fmt.Sprintf("w%d", s.index)
@@ -135,6 +148,10 @@ func (s *slot) stop() {
 	if s.p != nil {
 		s.p.kill()
 		s.p = nil
+	}
+	if s.workdir != "" {
+		os.RemoveAll(s.workdir)
+		s.workdir = ""
 	}
 }
 
@@ -161,11 +178,11 @@ type workerReply struct {
 }
 
 type workerJob struct {
-	Program string                `json:"program"`
-	Setup   string                `json:"setup,omitempty"`
-	Raw     []map[string]string   `json:"tests"`
-	Timeout float64               `json:"timeout"`
-	Budget  float64               `json:"budget"`
+	Program string              `json:"program"`
+	Setup   string              `json:"setup,omitempty"`
+	Raw     []map[string]string `json:"tests"`
+	Timeout float64             `json:"timeout"`
+	Budget  float64             `json:"budget"`
 }
 
 // do runs one job on this slot's worker. A worker that dies or hangs is

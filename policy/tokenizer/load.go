@@ -70,15 +70,15 @@ type fileJSON struct {
 }
 
 type modelJSON struct {
-	Type         string            `json:"type"`
-	Vocab        map[string]int    `json:"vocab"`
-	Merges       []json.RawMessage `json:"merges"`
-	UnkToken     *string           `json:"unk_token"`
-	FuseUnk      bool              `json:"fuse_unk"`
-	ByteFallback bool              `json:"byte_fallback"`
-	IgnoreMerges bool              `json:"ignore_merges"`
-	Prefix       *string           `json:"continuing_subword_prefix"`
-	Suffix       *string           `json:"end_of_word_suffix"`
+	Type         string          `json:"type"`
+	Vocab        map[string]int  `json:"vocab"`
+	Merges       json.RawMessage `json:"merges"`
+	UnkToken     *string         `json:"unk_token"`
+	FuseUnk      bool            `json:"fuse_unk"`
+	ByteFallback bool            `json:"byte_fallback"`
+	IgnoreMerges bool            `json:"ignore_merges"`
+	Prefix       *string         `json:"continuing_subword_prefix"`
+	Suffix       *string         `json:"end_of_word_suffix"`
 }
 
 // Parse builds a Tokenizer from the contents of tokenizer.json and,
@@ -156,27 +156,40 @@ func buildModel(mj modelJSON) (*bpeModel, error) {
 
 // parseMerges accepts both formats: "a b" strings (older files) and
 // ["a", "b"] pairs (tokenizers ≥ 0.20, needed when tokens contain spaces).
-func parseMerges(raw []json.RawMessage) ([][2]string, error) {
-	out := make([][2]string, len(raw))
-	for i, r := range raw {
-		r = bytes.TrimSpace(r)
-		if len(r) > 0 && r[0] == '"' {
-			var s string
-			if err := json.Unmarshal(r, &s); err != nil {
-				return nil, fmt.Errorf("merge %d: %w", i, err)
-			}
-			a, b, ok := strings.Cut(s, " ")
-			if !ok || strings.Contains(b, " ") {
-				return nil, fmt.Errorf("merge %d: %q is not two space-separated tokens", i, s)
-			}
-			out[i] = [2]string{a, b}
-			continue
+// The first element decides the format of the whole list.
+func parseMerges(raw json.RawMessage) ([][2]string, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, nil
+	}
+	if raw[0] != '[' {
+		return nil, fmt.Errorf("merges: want a list")
+	}
+	if first := bytes.TrimSpace(raw[1:]); len(first) > 0 && first[0] == '[' {
+		var pairs [][]string
+		if err := json.Unmarshal(raw, &pairs); err != nil {
+			return nil, fmt.Errorf("merges: want a list of [a, b] pairs: %w", err)
 		}
-		var pair []string
-		if err := json.Unmarshal(r, &pair); err != nil || len(pair) != 2 {
-			return nil, fmt.Errorf("merge %d: want a string or a pair of strings, got %s", i, r)
+		out := make([][2]string, len(pairs))
+		for i, p := range pairs {
+			if len(p) != 2 {
+				return nil, fmt.Errorf("merge %d: want 2 tokens, got %d", i, len(p))
+			}
+			out[i] = [2]string{p[0], p[1]}
 		}
-		out[i] = [2]string{pair[0], pair[1]}
+		return out, nil
+	}
+	var lines []string
+	if err := json.Unmarshal(raw, &lines); err != nil {
+		return nil, fmt.Errorf("merges: want a list of \"a b\" strings: %w", err)
+	}
+	out := make([][2]string, len(lines))
+	for i, s := range lines {
+		a, b, ok := strings.Cut(s, " ")
+		if !ok || strings.Contains(b, " ") {
+			return nil, fmt.Errorf("merge %d: %q is not two space-separated tokens", i, s)
+		}
+		out[i] = [2]string{a, b}
 	}
 	return out, nil
 }
@@ -186,7 +199,7 @@ func parseMerges(raw []json.RawMessage) ([][2]string, error) {
 func (t *Tokenizer) setAdded(added []AddedToken) error {
 	t.added = added
 	t.addedByStr = make(map[string]int, len(added))
-	var raw, norm []AddedToken
+	var raw, plain, norm []AddedToken
 	for _, a := range added {
 		if a.ID < 0 {
 			return fmt.Errorf("added token %q has negative id %d", a.Content, a.ID)
@@ -199,10 +212,16 @@ func (t *Tokenizer) setAdded(added []AddedToken) error {
 			norm = append(norm, a)
 		} else {
 			raw = append(raw, a)
+			if !a.Special {
+				plain = append(plain, a)
+			}
 		}
 	}
 	if len(raw) > 0 {
 		t.rawAdded = newAddedMatcher(raw)
+	}
+	if len(plain) > 0 {
+		t.rawPlain = newAddedMatcher(plain)
 	}
 	if len(norm) > 0 {
 		t.normAdded = newAddedMatcher(norm)

@@ -62,6 +62,21 @@ func TestQwen2SpecialTokens(t *testing.T) {
 	}
 }
 
+func TestQwen2EncodeOrdinary(t *testing.T) {
+	tok := qwen2(t)
+	text := "say <|im_end|> and <tool_call>"
+	ids := tok.EncodeOrdinary(text)
+	if containsInt(ids, tok.MustIDForTest(t, "<|im_end|>")) {
+		t.Errorf("special token matched in ordinary text: %v", ids)
+	}
+	if !containsInt(ids, tok.MustIDForTest(t, "<tool_call>")) {
+		t.Errorf("non-special added token <tool_call> not matched: %v", ids)
+	}
+	if got := tok.Decode(ids, true); got != text {
+		t.Errorf("round trip = %q", got)
+	}
+}
+
 func TestQwen2ConfigRoles(t *testing.T) {
 	tok := qwen2(t)
 	eos, ok := tok.EOS()

@@ -19,8 +19,9 @@ type Tokenizer struct {
 	byteLevel bool // pieces are spelled with the byte-level alphabet
 	normalize normalizer
 	pre       []preStep
-	fastScan  int // >0: pre-tokenization is exactly scanPattern with this digit group
-	rawAdded  *addedMatcher
+	fastScan  int           // >0: pre-tokenization is exactly scanPattern with this digit group
+	rawAdded  *addedMatcher // added tokens matched before normalisation
+	rawPlain  *addedMatcher // the same without special tokens (EncodeOrdinary)
 	normAdded *addedMatcher
 	post      []postStep
 	joinSpace bool // no decoder: tokens are joined with spaces, as Hugging Face does
@@ -47,11 +48,23 @@ type SpecialTokens struct {
 // written in text (e.g. "<|im_start|>") are recognised, as Hugging Face does
 // by default.
 func (t *Tokenizer) Encode(text string, addSpecial bool) []int {
+	return t.encode(text, addSpecial, t.rawAdded)
+}
+
+// EncodeOrdinary encodes text with special tokens written in it treated as
+// ordinary text (Hugging Face's split_special_tokens=True), so that a
+// "<|im_end|>" inside a problem statement cannot end a turn. Non-special
+// added tokens still match. No post-processor is applied.
+func (t *Tokenizer) EncodeOrdinary(text string) []int {
+	return t.encode(text, false, t.rawPlain)
+}
+
+func (t *Tokenizer) encode(text string, addSpecial bool, added *addedMatcher) []int {
 	ids := make([]int, 0, len(text)/3+4)
 	var segs [8]segment
 	parts := segs[:0]
-	if t.rawAdded != nil {
-		parts = t.rawAdded.split(text, parts)
+	if added != nil {
+		parts = added.split(text, parts)
 	} else {
 		parts = append(parts, segment{text: text, id: -1})
 	}

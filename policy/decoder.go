@@ -41,8 +41,7 @@ func (d *Decoder) weight(g *Graph, name string) *Node {
 
 // linear is x·Wᵀ (+ b) for an HF Linear with weight [out,in]: x [...,in] → [...,out].
 func (d *Decoder) linear(x *Node, name string, bias bool) *Node {
-	w := d.weight(x.Graph(), name+".weight")
-	y := Dot(x, w).General([]int{x.Rank() - 1}, nil, []int{1}, nil)
+	y := matmulT(x, d.weight(x.Graph(), name+".weight"))
 	if bias {
 		y = Add(y, lead(d.weight(x.Graph(), name+".bias"), y.Rank()))
 	}
@@ -103,8 +102,7 @@ func (d *Decoder) Head(hidden *Node) *Node {
 	if d.Config.TieWordEmbeddings {
 		name = "model.embed_tokens.weight"
 	}
-	w := d.weight(hidden.Graph(), name)
-	return Dot(hidden, w).General([]int{2}, nil, []int{1}, nil)
+	return matmulT(hidden, d.weight(hidden.Graph(), name))
 }
 
 // attendFn computes attention for q [B,S,KV,G,hd] (rotated) and the layer's
@@ -141,19 +139,20 @@ func Attend(q, k, v, bias *Node) *Node {
 	b, t, kv, hd := k.Shape().Dim(0), k.Shape().Dim(1), k.Shape().Dim(2), k.Shape().Dim(3)
 	kt := Reshape(TransposeAllDims(k, 0, 2, 3, 1), b*kv, hd, t) // [B·KV, hd, T]
 	vb := Reshape(TransposeAllDims(v, 0, 2, 1, 3), b*kv, t, hd) // [B·KV, T, hd]
-	return attendCore(q, kt, vb, bias)
+	return attendCore(q, kt, vb, bias, 1)
 }
 
 // attendCore runs attention as two batched matmuls with a single leading
-// batch axis and the contraction axis first on the right-hand side, the
-// layout for which the go backend uses its broadcast-FMA kernel (GoMLX
-// would otherwise transpose to per-element dot products).
-// q [B,S,KV,G,hd], kt [B·KV,hd,T], vb [B·KV,T,hd], bias [B,1,S,1,T].
-func attendCore(q, kt, vb, bias *Node) *Node {
+// batch axis, a layout the go backend runs without further transposes.
+// q [B,S,KV,G,hd]; k is [B·KV,hd,T] when kAxis = 1 (contraction first: the
+// backend's broadcast-FMA kernel, best for many query rows) or [B·KV,T,hd]
+// when kAxis = 2 (per-element dot products: no transpose of a large cache
+// for a few query rows); vb [B·KV,T,hd]; bias [B,1,S,1,T].
+func attendCore(q, k, vb, bias *Node, kAxis int) *Node {
 	b, s, kv, grp, hd := q.Shape().Dim(0), q.Shape().Dim(1), q.Shape().Dim(2), q.Shape().Dim(3), q.Shape().Dim(4)
-	t := kt.Shape().Dim(2)
+	t := vb.Shape().Dim(1)
 	qb := Reshape(TransposeAllDims(q, 0, 2, 1, 3, 4), b*kv, s*grp, hd)
-	scores := Dot(qb, kt).General([]int{2}, []int{0}, []int{1}, []int{0}) // [B·KV, S·G, T]
+	scores := Dot(qb, k).General([]int{2}, []int{0}, []int{kAxis}, []int{0}) // [B·KV, S·G, T]
 	scores = Reshape(MulScalar(scores, 1/math.Sqrt(float64(hd))), b, kv, s, grp, t)
 	probs := Reshape(Softmax(Add(scores, bias), -1), b*kv, s*grp, t)
 	out := Dot(probs, vb).General([]int{2}, []int{0}, []int{1}, []int{0}) // [B·KV, S·G, hd]
@@ -172,4 +171,13 @@ func lead(w *Node, r int) *Node {
 	}
 	dims[r-1] = w.Shape().Dim(-1)
 	return Reshape(w, dims...)
+}
+
+// matmulT is x·wᵀ for x [...,in] and w [out,in] → [...,out]. The weight is
+// transposed to [in,out] first: with the contraction axis leading on the
+// right-hand side the go backend's small-matrix path (decode steps, short
+// batches) uses broadcast-FMA instead of per-element dot products, which
+// is several times faster; the copy costs one pass over the weight.
+func matmulT(x, w *Node) *Node {
+	return Dot(x, Transpose(w, 0, 1)).General([]int{x.Rank() - 1}, nil, []int{0}, nil)
 }

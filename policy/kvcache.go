@@ -53,10 +53,16 @@ func slotOneHot(g *Graph, start *Node, t, m int) *Node {
 
 // writeSlots stores new [B,T,KV,hd] into cache [B,KV,M,hd] at the slots of
 // write [T,M]; other slots are kept bit for bit (a Where, not arithmetic).
+// The placement is a one-hot matmul per (row, head) with the contraction
+// (T) leading on the right, exact since each output sums one product.
 func writeSlots(cache, new, write, written *Node) *Node {
-	placed := Einsum("tm,btkd->bkmd", write, new)
 	dims := cache.Shape().Dimensions
-	cond := BroadcastToDims(Reshape(GreaterThan(written, ScalarZero(cache.Graph(), dtypes.Float32)), 1, 1, dims[2], 1), dims...)
+	b, kv, m, hd := dims[0], dims[1], dims[2], dims[3]
+	t := new.Shape().Dim(1)
+	wt := BroadcastToDims(Reshape(Transpose(write, 0, 1), 1, m, t), b*kv, m, t)
+	nb := Reshape(TransposeAllDims(new, 0, 2, 1, 3), b*kv, t, hd)
+	placed := Reshape(Dot(wt, nb).General([]int{2}, []int{0}, []int{1}, []int{0}), b, kv, m, hd)
+	cond := BroadcastToDims(Reshape(GreaterThan(written, ScalarZero(cache.Graph(), dtypes.Float32)), 1, 1, m, 1), dims...)
 	return Where(cond, placed, cache)
 }
 
@@ -76,6 +82,5 @@ func stepBias(kvMask, start *Node, t int) *Node {
 // attendCache is Attend with keys and values in cache layout [B,KV,M,hd].
 func attendCache(q, k, v, bias *Node) *Node {
 	b, kv, m, hd := k.Shape().Dim(0), k.Shape().Dim(1), k.Shape().Dim(2), k.Shape().Dim(3)
-	kt := Reshape(TransposeAllDims(k, 0, 1, 3, 2), b*kv, hd, m)
-	return attendCore(q, kt, Reshape(v, b*kv, m, hd), bias)
+	return attendCore(q, Reshape(k, b*kv, m, hd), Reshape(v, b*kv, m, hd), bias, 2)
 }

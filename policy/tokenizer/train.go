@@ -30,6 +30,10 @@ type TrainOptions struct {
 	EOS, PAD string
 	// ChatTemplate is stored in tokenizer_config.json when non-empty.
 	ChatTemplate string
+	// SpecialsFirst gives the special tokens ids 0, 1, … (and puts them in
+	// the vocabulary too) instead of ids after the learned merges; byte b
+	// then has id len(SpecialTokens)+b.
+	SpecialsFirst bool
 }
 
 // TrainByteLevel learns a Qwen2-style byte-level BPE tokenizer from texts:
@@ -46,10 +50,15 @@ func TrainByteLevel(ctx context.Context, texts []string, opts TrainOptions) (*To
 	if specials == nil {
 		specials = []string{EndOfText, IMStart, IMEnd}
 	}
-	words, counts := countWords(texts, specials)
-	tokens := make([]string, 256)
+	offset := 0
+	var tokens []string
+	if opts.SpecialsFirst {
+		offset = len(specials)
+		tokens = append(tokens, specials...)
+	}
+	words, counts := countWords(texts, specials, offset)
 	for b := range 256 {
-		tokens[b] = string(byteToRune[b])
+		tokens = append(tokens, string(byteToRune[b]))
 	}
 	vocab := make(map[string]int, 256+opts.Merges)
 	for id, tok := range tokens {
@@ -77,6 +86,7 @@ func TrainByteLevel(ctx context.Context, texts []string, opts TrainOptions) (*To
 		}
 	}
 	data, cfg, err := byteLevelFiles(tokens, merges, specials, opts)
+
 	if err != nil {
 		return nil, fmt.Errorf("tokenizer: train: %w", err)
 	}
@@ -90,8 +100,8 @@ func NewByteLevel() (*Tokenizer, error) {
 }
 
 // countWords pre-tokenizes texts (special tokens removed) into unique words
-// as byte-id sequences with their counts.
-func countWords(texts []string, specials []string) ([][]int, []int) {
+// as byte-id sequences (id = offset + byte) with their counts.
+func countWords(texts []string, specials []string, offset int) ([][]int, []int) {
 	var added []AddedToken
 	for i, s := range specials {
 		added = append(added, AddedToken{ID: i, Content: s})
@@ -114,7 +124,7 @@ func countWords(texts []string, specials []string) ([][]int, []int) {
 					index[w] = i
 					ids := make([]int, len(w))
 					for k := range len(w) {
-						ids[k] = int(w[k])
+						ids[k] = offset + int(w[k])
 					}
 					words = append(words, ids)
 					counts = append(counts, 0)
@@ -172,10 +182,14 @@ func byteLevelFiles(tokens []string, merges [][2]string, specials []string, opts
 	for id, t := range tokens {
 		vocab[t] = id
 	}
+	firstSpecial := len(tokens)
+	if opts.SpecialsFirst {
+		firstSpecial = 0
+	}
 	added := make([]AddedToken, len(specials))
 	decoder := map[string]any{}
 	for i, s := range specials {
-		added[i] = AddedToken{ID: len(tokens) + i, Content: s, Special: true}
+		added[i] = AddedToken{ID: firstSpecial + i, Content: s, Special: true}
 		decoder[fmt.Sprint(added[i].ID)] = map[string]any{"content": s, "lstrip": false, "normalized": false,
 			"rstrip": false, "single_word": false, "special": true}
 	}

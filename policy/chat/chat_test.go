@@ -3,8 +3,11 @@ package chat
 import (
 	"encoding/json"
 	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ardanlabs/jinja"
 )
@@ -169,5 +172,46 @@ func TestTojsonOptions(t *testing.T) {
 	}
 	if _, err := tojsonFilter([]jinja.Value{v}, map[string]jinja.Value{"bogus": jinja.NewInt(1)}); err == nil {
 		t.Errorf("unknown keyword: want an error")
+	}
+}
+
+func TestStrftimeNow(t *testing.T) {
+	tmpl, err := Parse("{{ strftime_now('%d %b %Y') }}|{{ strftime_now('%Y-%m-%d') }}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := time.Now()
+	got, err := tmpl.Render(nil, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := time.Now()
+	for _, now := range []time.Time{before, after} {
+		if got == now.Format("02 Jan 2006")+"|"+now.Format("2006-01-02") {
+			return
+		}
+	}
+	t.Errorf("strftime_now gave %q on %s", got, before.Format(time.DateOnly))
+}
+
+func TestLoadConfigSiblingJinja(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "tokenizer_config.json")
+	if err := os.WriteFile(cfg, []byte(`{"eos_token": "<|im_end|>"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadConfig(cfg); err == nil {
+		t.Fatal("no template anywhere: want an error")
+	}
+	if err := os.WriteFile(filepath.Join(dir, "chat_template.jinja"), []byte("{{ messages[0].content }}{{ eos_token }}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tmpl, err := LoadConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := tmpl.Render([]Message{{"role": "user", "content": "x"}}, Options{})
+	if err != nil || got != "x<|im_end|>" {
+		t.Errorf("got %q, %v", got, err)
 	}
 }

@@ -2,8 +2,10 @@ package chat
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/ardanlabs/jinja"
 )
@@ -12,18 +14,37 @@ import (
 // passes to templates (its special_tokens_map).
 var specialTokenKeys = []string{"bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls_token", "mask_token"}
 
-// LoadConfig reads tokenizer_config.json's chat_template and special tokens.
+// LoadConfig reads tokenizer_config.json's chat_template and special
+// tokens. When the config carries no template, a chat_template.jinja beside
+// it (where newer transformers versions save the template) is used.
 func LoadConfig(path string) (*Template, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("chat: %w", err)
 	}
 	t, err := ParseConfig(data)
+	if errors.Is(err, errNoTemplate) {
+		src, rerr := os.ReadFile(filepath.Join(filepath.Dir(path), "chat_template.jinja"))
+		if rerr != nil {
+			return nil, fmt.Errorf("chat: %s: %w (and no chat_template.jinja beside it)", path, err)
+		}
+		if t, err = Parse(string(src)); err != nil {
+			return nil, err
+		}
+		vars, err := ConfigVars(data)
+		if err != nil {
+			return nil, err
+		}
+		return t.WithVars(vars), nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("chat: %s: %w", path, err)
 	}
 	return t, nil
 }
+
+// errNoTemplate marks a tokenizer config without chat_template.
+var errNoTemplate = errors.New("tokenizer config has no chat_template")
 
 // ParseConfig builds a Template from tokenizer_config.json contents. The
 // chat_template may be a string or a list of {"name", "template"} objects.
@@ -36,7 +57,7 @@ func ParseConfig(data []byte) (*Template, error) {
 	}
 	raw, ok := cfg["chat_template"]
 	if !ok || string(raw) == "null" {
-		return nil, fmt.Errorf("tokenizer config has no chat_template")
+		return nil, errNoTemplate
 	}
 	t := &Template{named: map[string]*jinja.Template{}, vars: map[string]any{}}
 	var single string

@@ -108,6 +108,9 @@ func Parse(tokenizerJSON, configJSON []byte) (*Tokenizer, error) {
 		return nil, err
 	}
 	t.joinSpace = len(f.Decoder) == 0 || string(f.Decoder) == "null"
+	if err := checkIDs(f.Model.Vocab, f.AddedTokens); err != nil {
+		return nil, err
+	}
 	if err := t.setAdded(f.AddedTokens); err != nil {
 		return nil, err
 	}
@@ -201,9 +204,6 @@ func (t *Tokenizer) setAdded(added []AddedToken) error {
 	t.addedByStr = make(map[string]int, len(added))
 	var raw, plain, norm []AddedToken
 	for _, a := range added {
-		if a.ID < 0 {
-			return fmt.Errorf("added token %q has negative id %d", a.Content, a.ID)
-		}
 		t.addedByStr[a.Content] = a.ID
 		if a.Normalized && t.normalize != nil {
 			a.Content = t.normalize(a.Content)
@@ -229,6 +229,24 @@ func (t *Tokenizer) setAdded(added []AddedToken) error {
 	return nil
 }
 
+// maxID bounds token ids (the largest real vocabularies have ~256k
+// entries); a corrupt file must not make Parse allocate gigabytes.
+const maxID = 1 << 24
+
+func checkIDs(vocab map[string]int, added []AddedToken) error {
+	for tok, id := range vocab {
+		if id < 0 || id >= maxID {
+			return fmt.Errorf("vocabulary token %q has id %d outside [0, %d)", tok, id, maxID)
+		}
+	}
+	for _, a := range added {
+		if a.ID < 0 || a.ID >= maxID {
+			return fmt.Errorf("added token %q has id %d outside [0, %d)", a.Content, a.ID, maxID)
+		}
+	}
+	return nil
+}
+
 // buildTables fills the id-indexed token, decoded-bytes and special tables.
 func (t *Tokenizer) buildTables(byteDecoder bool) {
 	n := 0
@@ -250,9 +268,7 @@ func (t *Tokenizer) buildTables(byteDecoder bool) {
 		}
 	}
 	for tok, id := range t.model.vocab {
-		if id >= 0 {
-			set(id, tok)
-		}
+		set(id, tok)
 	}
 	for _, a := range t.added {
 		set(a.ID, a.Content)

@@ -15,6 +15,13 @@ import (
 // complete member or element and closing the open strings, arrays and
 // objects; trailing commas are removed.
 func RecoverJSON(reply string) (json.RawMessage, error) {
+	raw, _, err := recoverJSON(reply)
+	return raw, err
+}
+
+// recoverJSON is RecoverJSON that also reports whether the repair had to
+// close a string cut by truncation (the last string value is then partial).
+func recoverJSON(reply string) (json.RawMessage, bool, error) {
 	var lastErr error = errors.New("no JSON object in reply")
 	for _, cand := range jsonCandidates(reply) {
 		start := strings.IndexByte(cand, '{')
@@ -24,15 +31,15 @@ func RecoverJSON(reply string) (json.RawMessage, error) {
 		s := cand[start:]
 		var raw json.RawMessage
 		if err := json.NewDecoder(strings.NewReader(s)).Decode(&raw); err == nil {
-			return raw, nil
+			return raw, false, nil
 		}
-		fixed, err := repairJSON(s)
+		fixed, closedString, err := repairJSON(s)
 		if err == nil {
-			return fixed, nil
+			return fixed, closedString, nil
 		}
 		lastErr = err
 	}
-	return nil, fmt.Errorf("data: recover JSON: %w", lastErr)
+	return nil, false, fmt.Errorf("data: recover JSON: %w", lastErr)
 }
 
 // jsonCandidates lists fenced blocks (json-tagged first) and then the reply.
@@ -52,17 +59,17 @@ func jsonCandidates(reply string) []string {
 // repairJSON closes a truncated object. It scans once, remembering the
 // positions where a prefix ends on a complete value; it then tries those cut
 // points from the longest, each with the closers open at that point.
-func repairJSON(s string) (json.RawMessage, error) {
+func repairJSON(s string) (json.RawMessage, bool, error) {
 	cuts := scanCuts(s)
 	const maxTries = 256
 	for i := len(cuts) - 1; i >= 0 && len(cuts)-i <= maxTries; i-- {
 		c := cuts[i]
 		candidate := stripTrailingCommas(s[:c.pos] + c.closers)
 		if json.Valid([]byte(candidate)) && strings.HasPrefix(candidate, "{") {
-			return json.RawMessage(candidate), nil
+			return json.RawMessage(candidate), strings.HasPrefix(c.closers, `"`), nil
 		}
 	}
-	return nil, errors.New("truncated JSON could not be repaired")
+	return nil, false, errors.New("truncated JSON could not be repaired")
 }
 
 type cutPoint struct {
@@ -187,9 +194,11 @@ type SynthReply struct {
 }
 
 // ParseSynthReply recovers the JSON of a synthesis reply and keeps only tests
-// that are assert statements. It fails when no question or no assert is left.
+// that are assert statements. A test cut by truncation is dropped; a reply
+// cut inside the question is rejected. It fails when no question or no
+// assert is left.
 func ParseSynthReply(reply string) (SynthReply, error) {
-	raw, err := RecoverJSON(reply)
+	raw, cutString, err := recoverJSON(reply)
 	if err != nil {
 		return SynthReply{}, err
 	}
@@ -199,6 +208,13 @@ func ParseSynthReply(reply string) (SynthReply, error) {
 	}
 	if err := json.Unmarshal(raw, &loose); err != nil {
 		return SynthReply{}, fmt.Errorf("data: synth reply shape: %w", err)
+	}
+	if cutString {
+		text := string(raw)
+		if len(loose.Tests) == 0 || strings.LastIndex(text, `"question"`) > strings.LastIndex(text, `"tests"`) {
+			return SynthReply{}, errors.New("data: synth reply truncated inside the question")
+		}
+		loose.Tests = loose.Tests[:len(loose.Tests)-1]
 	}
 	out := SynthReply{Question: strings.TrimSpace(loose.Question)}
 	for _, t := range loose.Tests {

@@ -74,6 +74,11 @@ func TestParseSynthReply(t *testing.T) {
 		{"no question", `{"tests": ["assert 1"]}`, SynthReply{}, "no question"},
 		{"no asserts", `{"question": "q", "tests": ["x = 1"]}`, SynthReply{}, "no assert"},
 		{"tests not a list", `{"question": "q", "tests": "assert 1"}`, SynthReply{}, "shape"},
+		{"partial last test dropped", `{"question": "q", "tests": ["assert f(1) == 1", "assert f('ab`,
+			SynthReply{Question: "q", Tests: []string{"assert f(1) == 1"}}, ""},
+		{"complete tests kept when cut after them", `{"question": "q", "tests": ["assert f(1) == 1", "assert f(2) == 2"`,
+			SynthReply{Question: "q", Tests: []string{"assert f(1) == 1", "assert f(2) == 2"}}, ""},
+		{"cut inside question", `{"tests": ["assert f(1) == 1"], "question": "Write f th`, SynthReply{}, "inside the question"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -40,7 +40,7 @@ type replayFile struct {
 type replayServer struct {
 	*httptest.Server
 	rec replayFile
-	t  *testing.T
+	t   *testing.T
 
 	mu       sync.Mutex
 	served   map[string]int // synth replies served per match

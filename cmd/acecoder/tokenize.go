@@ -18,10 +18,12 @@ import (
 func init() { register(newTokenizeCmd) }
 
 type tokenizeFlags struct {
-	path        string
-	decode      bool
-	addSpecial  bool
-	skipSpecial bool
+	path         string
+	decode       bool
+	addSpecial   bool
+	skipSpecial  bool
+	splitSpecial bool
+	showTokens   bool
 }
 
 func newTokenizeCmd(*cli.Globals) *cobra.Command {
@@ -44,6 +46,8 @@ flags with "add_special_tokens" / "skip_special_tokens" (booleans).`,
 	cmd.Flags().BoolVar(&f.decode, "decode", false, "decode ids to text instead of encoding")
 	cmd.Flags().BoolVar(&f.addSpecial, "add-special", false, "apply the post-processor (e.g. Llama-3's <|begin_of_text|>)")
 	cmd.Flags().BoolVar(&f.skipSpecial, "skip-special", false, "with --decode: drop special tokens")
+	cmd.Flags().BoolVar(&f.splitSpecial, "split-special", false, "treat special tokens written in the text as plain text")
+	cmd.Flags().BoolVar(&f.showTokens, "tokens", false, `also print the token strings ("tokens": [...])`)
 	return cmd
 }
 
@@ -117,7 +121,26 @@ func tokenizeOne(tok *tokenizer.Tokenizer, enc *json.Encoder, line []byte, f tok
 	if in.AddSpecial != nil {
 		add = *in.AddSpecial
 	}
-	return enc.Encode(map[string][]int{"ids": tok.Encode(*in.Text, add)})
+	var ids []int
+	if f.splitSpecial {
+		if add {
+			return fmt.Errorf("--split-special cannot be combined with add_special_tokens")
+		}
+		ids = tok.EncodeOrdinary(*in.Text)
+	} else {
+		ids = tok.Encode(*in.Text, add)
+	}
+	if !f.showTokens {
+		return enc.Encode(map[string][]int{"ids": ids})
+	}
+	toks := make([]string, len(ids))
+	for i, id := range ids {
+		toks[i], _ = tok.Token(id)
+	}
+	return enc.Encode(struct {
+		IDs    []int    `json:"ids"`
+		Tokens []string `json:"tokens"`
+	}{ids, toks})
 }
 
 func isBlank(b []byte) bool {

@@ -5,8 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"acecoder/backend"
-
 	"github.com/gomlx/gomlx/ml/train/optimizer"
 )
 
@@ -15,8 +13,11 @@ import (
 // PyTorch reference. Run with
 //
 //	GOEXPERIMENT=simd go test -run '^$' -bench . -benchtime 10x ./policy/
+//
+// ACECODER_TEST_BACKEND selects another backend, e.g.
+// onnx:/abs/libonnxruntime.so.1 (build with -tags onnx).
 func benchModel(b *testing.B) *Model {
-	m, err := New(backend.MustOpenGo(), tinyConfig(b, "tiny-qwen2"), InitOptions{Seed: 1})
+	m, err := New(testBackend(b), tinyConfig(b, "tiny-qwen2"), InitOptions{Seed: 1})
 	if err != nil {
 		b.Fatal(err)
 	}

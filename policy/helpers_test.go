@@ -8,6 +8,7 @@ import (
 
 	"acecoder/backend"
 
+	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/core/tensors"
 )
 
@@ -44,11 +45,27 @@ func tinyConfig(t testing.TB, name string) *Config {
 // larger std than HF's, so activations are far from trivial.
 func tinyModel(t testing.TB, name string, seed uint64) *Model {
 	t.Helper()
-	m, err := New(backend.MustOpenGo(), tinyConfig(t, name), InitOptions{Seed: seed, Std: 0.08, PerturbAll: true})
+	m, err := New(testBackend(t), tinyConfig(t, name), InitOptions{Seed: seed, Std: 0.08, PerturbAll: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return m
+}
+
+// testBackend is the pure-Go backend, or the one named by
+// ACECODER_TEST_BACKEND (e.g. onnx:/abs/libonnxruntime.so.1 with -tags
+// onnx), so the same tests check other backends.
+func testBackend(t testing.TB) compute.Backend {
+	t.Helper()
+	spec := os.Getenv("ACECODER_TEST_BACKEND")
+	if spec == "" {
+		return backend.MustOpenGo()
+	}
+	b, err := backend.Open(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 func flat32(t testing.TB, x *tensors.Tensor) []float32 {

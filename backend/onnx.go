@@ -3,8 +3,8 @@
 package backend
 
 import (
-	onnxbackend "github.com/gomlx/compute-onnx"
 	"github.com/gomlx/compute"
+	onnxbackend "github.com/gomlx/compute-onnx"
 )
 
 // The ONNX Runtime backend (build tag onnx, cgo): the library is given as an

@@ -1,6 +1,7 @@
 package tokenizer
 
 import (
+	"strings"
 	"testing"
 	"unicode/utf8"
 
@@ -77,5 +78,25 @@ func FuzzParse(f *testing.F) {
 		}
 		ids := tok.Encode("hello <|im_end|> wörld", true)
 		_ = tok.Decode(ids, true)
+	})
+}
+
+// FuzzLlama3StyleRoundTrip: the Llama-3 layout has no normaliser, so
+// Decode(Encode(s)) == s must hold exactly for every byte string, with and
+// without the BOS post-processor and special tokens skipped.
+func FuzzLlama3StyleRoundTrip(f *testing.F) {
+	tok := mustParse(f, llama3StyleJSON(f, true, nil))
+	for _, s := range fuzzSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if back := tok.Decode(tok.Encode(s, false), false); back != s {
+			t.Fatalf("decode(encode(%q)) = %q", s, back)
+		}
+		if !strings.Contains(s, "<|") {
+			if back := tok.Decode(tok.Encode(s, true), true); back != s {
+				t.Fatalf("with BOS, skipping specials: decode(encode(%q)) = %q", s, back)
+			}
+		}
 	})
 }

@@ -38,7 +38,7 @@ func TestPythonReference(t *testing.T) {
 	var expected map[string]string
 	readJSON(t, filepath.Join(dir, "expected.json"), &expected)
 	templates := map[string]*Template{}
-	for _, name := range []string{"tojson_variants", "control_flow"} {
+	for _, name := range []string{"tojson_variants", "control_flow", "tools_in_user"} {
 		tmpl, err := LoadFile(filepath.Join(dir, "templates", name+".jinja"))
 		if err != nil {
 			t.Fatal(err)

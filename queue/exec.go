@@ -11,8 +11,9 @@ import (
 )
 
 // ExecHandler runs exec jobs (a JSON rewards.Job) on r and answers with the
-// JSON rewards.Result. Set the worker's Slots to about 2 × r's workers so the
-// pool never waits for the queue.
+// JSON rewards.Result. Give the worker more Slots than r has workers (2× for
+// a worker among many, more for a lone local one) so the pool never waits
+// for the queue; Runner.Do holds the extra jobs.
 func ExecHandler(r *rewards.Runner) Handler {
 	return HandlerFunc(func(ctx context.Context, payload []byte) ([]byte, error) {
 		var job rewards.Job

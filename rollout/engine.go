@@ -1,0 +1,208 @@
+package rollout
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph DSL
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+
+	"acecoder/policy"
+)
+
+// Finish reasons of a sample.
+const (
+	FinishStop   = "stop"   // a stop id or stop string ended it
+	FinishLength = "length" // MaxNewTokens or the context limit ended it
+)
+
+// Request asks for N samples continuing one prompt.
+type Request struct {
+	PromptIDs []int32
+	N         int
+	// Seeds, when set, are the per-sample seeds (len N); otherwise sample j
+	// uses SampleSeed(Options.Seed, Options.Step, request index, j).
+	Seeds []uint64
+	// Forced tokens open every completion of this request without being
+	// sampled (GeneratedMask 0); their log-probs are still reported.
+	Forced []int32
+}
+
+// StopFunc reports whether a completion should end after its last token
+// (the text layer checks stop strings with it). prompt is the request
+// index.
+type StopFunc func(prompt int, completion []int32) bool
+
+// Options control one generation.
+type Options struct {
+	Sampling
+	// MaxNewTokens bounds each completion (forced tokens included).
+	MaxNewTokens int
+	// StopIDs end a completion when sampled (EOS, <|im_end|>); the stop
+	// token is kept in the completion.
+	StopIDs []int32
+	// Stop is an optional per-token check (stop strings).
+	Stop StopFunc
+	// BatchSize is the number of rows decoded together (default 16).
+	BatchSize int
+	// Seed and Step are the run seed and training step the per-sample seeds
+	// derive from.
+	Seed, Step uint64
+	// MaxLen caps prompt + completion tokens; 0 means the model's
+	// max_position_embeddings (no cap when that is unset).
+	MaxLen int
+	// Detokenize, when set, fills Sample.Text.
+	Detokenize func(ids []int32) string
+}
+
+// Sample is one finished completion.
+type Sample struct {
+	PromptIndex, SampleIndex int
+	Seed                     uint64
+	PromptIDs, CompletionIDs []int32
+	// LogProbs[i] is log q(CompletionIDs[i]) under the sampling
+	// distribution used (temperature, top-k, top-p, renormalised; 0 for
+	// greedy); RawLogProbs[i] is the policy's log-prob at temperature 1
+	// over the full vocabulary (log π_old for the RL loss).
+	LogProbs, RawLogProbs []float32
+	// GeneratedMask[i] is true for sampled tokens, false for forced ones.
+	GeneratedMask []bool
+	FinishReason  string
+	Text          string
+}
+
+// Engine samples from a policy model with a continuously refilled batch
+// over a host-held KV cache. One generation runs at a time; concurrent
+// calls wait for each other.
+type Engine struct {
+	model           *policy.Model
+	mu              sync.Mutex
+	prefill, decode *model.Exec
+}
+
+// New builds the engine's executors (compiled lazily per shape).
+func New(m *policy.Model) (*Engine, error) {
+	if m == nil || m.Backend == nil {
+		return nil, errors.New("rollout: model without a backend")
+	}
+	b := blocks{d: m.Decoder}
+	n := m.Config.NumHiddenLayers
+	pre, err := model.NewExec(m.Backend, m.Store, func(_ *model.Scope, in []*Node) []*Node {
+		logits, kv := b.prefill(in[0], in[1])
+		return []*Node{logits, kv}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("rollout: prefill executor: %w", err)
+	}
+	dec, err := model.NewExec(m.Backend, m.Store, func(_ *model.Scope, in []*Node) []*Node {
+		logits, kv := b.decode(in[0], in[1], in[2], in[3:3+2*n])
+		return []*Node{logits, kv}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("rollout: decode executor: %w", err)
+	}
+	pre.SetMaxCache(64)
+	dec.SetMaxCache(256)
+	return &Engine{model: m, prefill: pre, decode: dec}, nil
+}
+
+// Model is the engine's policy.
+func (e *Engine) Model() *policy.Model { return e.model }
+
+// Generate returns all samples, ordered by (prompt, sample).
+func (e *Engine) Generate(ctx context.Context, reqs []Request, opts Options) ([]Sample, error) {
+	out := make(chan Sample)
+	var samples []Sample
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for s := range out {
+			samples = append(samples, s)
+		}
+	}()
+	err := e.Stream(ctx, reqs, opts, out)
+	close(out)
+	<-done
+	if err != nil {
+		return nil, err
+	}
+	sortSamples(samples)
+	return samples, nil
+}
+
+// Stream generates and sends each sample on out as soon as it finishes,
+// while the other rows keep decoding; it returns when all are sent (it does
+// not close out). Samples arrive in completion order.
+func (e *Engine) Stream(ctx context.Context, reqs []Request, opts Options, out chan<- Sample) error {
+	if err := e.check(reqs, &opts); err != nil {
+		return err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	s := newScheduler(e, reqs, opts, out)
+	defer s.close()
+	return s.run(ctx)
+}
+
+// check validates requests and fills option defaults.
+func (e *Engine) check(reqs []Request, opts *Options) error {
+	var errs []error
+	if opts.BatchSize == 0 {
+		opts.BatchSize = 16
+	}
+	if opts.MaxLen == 0 {
+		opts.MaxLen = e.model.Config.MaxPositionEmbeddings
+	}
+	if opts.BatchSize < 0 || opts.MaxNewTokens <= 0 || opts.Temperature < 0 || opts.TopK < 0 {
+		errs = append(errs, fmt.Errorf("rollout: options: batch %d, max new tokens %d, temperature %g, top-k %d: want positive batch and max new tokens, non-negative temperature and top-k",
+			opts.BatchSize, opts.MaxNewTokens, opts.Temperature, opts.TopK))
+	}
+	v := e.model.Config.VocabSize
+	if opts.ValidVocab < 0 || opts.ValidVocab > v {
+		errs = append(errs, fmt.Errorf("rollout: options: valid vocabulary %d outside [0, %d]", opts.ValidVocab, v))
+	}
+	for i, r := range reqs {
+		if len(r.PromptIDs) == 0 {
+			errs = append(errs, fmt.Errorf("rollout: request %d: empty prompt", i))
+		}
+		if r.N <= 0 || (r.Seeds != nil && len(r.Seeds) != r.N) {
+			errs = append(errs, fmt.Errorf("rollout: request %d: n %d with %d seeds", i, r.N, len(r.Seeds)))
+		}
+		if opts.MaxLen > 0 && len(r.PromptIDs) >= opts.MaxLen {
+			errs = append(errs, fmt.Errorf("rollout: request %d: prompt of %d tokens leaves no room under the limit %d", i, len(r.PromptIDs), opts.MaxLen))
+		}
+		for j, id := range append(append([]int32(nil), r.PromptIDs...), r.Forced...) {
+			if id < 0 || int(id) >= v {
+				errs = append(errs, fmt.Errorf("rollout: request %d: token %d = %d outside the vocabulary [0, %d)", i, j, id, v))
+				break
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// exec runs an executor and copies its two float32 outputs to the host,
+// releasing the device buffers.
+func exec(e *model.Exec, args ...any) (a, b []float32, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("rollout: %v", r)
+		}
+	}()
+	out, err := e.Exec(args...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("rollout: %w", err)
+	}
+	defer func() {
+		for _, t := range out {
+			_ = t.FinalizeAll()
+		}
+	}()
+	if a, err = tensors.CopyFlatData[float32](out[0]); err == nil {
+		b, err = tensors.CopyFlatData[float32](out[1])
+	}
+	return a, b, err
+}

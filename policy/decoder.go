@@ -56,8 +56,10 @@ func RMSNorm(x, w *Node, eps float64) *Node {
 	return Mul(Div(x, Sqrt(AddScalar(ms, eps))), lead(w, x.Rank()))
 }
 
-// SiLU is x·sigmoid(x).
-func SiLU(x *Node) *Node { return Mul(x, Sigmoid(x)) }
+// SiLU is x·sigmoid(x), computed as x / (1 + exp(−x)): the go backend's
+// Exp is a float32 SIMD kernel while its Logistic calls float64 math.Exp
+// per element (8% of a training step). Large negative x gives x/inf = −0.
+func SiLU(x *Node) *Node { return Div(x, OnePlus(Exp(Neg(x)))) }
 
 // Embed gathers rows of the token embedding: ids [B,S] → [B,S,D].
 func (d *Decoder) Embed(ids *Node) *Node {
@@ -104,6 +106,21 @@ func (d *Decoder) Head(hidden *Node) *Node {
 	}
 	return matmulT(hidden, d.weight(hidden.Graph(), name))
 }
+
+// Layer is decoder block l (pre-norm attention and SwiGLU MLP) on x
+// [B,S,D] with rotary cos/sin [B,S,hd/2]; attend gets q [B,S,KV,G,hd] and
+// the block's new k, v [B,S,KV,hd] (q and k rotated) and returns
+// [B,S,KV,G,hd]. It lets a caller with its own cache layout reuse the block.
+func (d *Decoder) Layer(l int, x, cos, sin *Node, attend func(q, k, v *Node) *Node) *Node {
+	return d.layer(l, x, cos, sin, attend)
+}
+
+// Linear applies the HF Linear named name (name+".weight" [out,in], and
+// name+".bias" when bias): x [...,in] → [...,out].
+func (d *Decoder) Linear(x *Node, name string, bias bool) *Node { return d.linear(x, name, bias) }
+
+// Weight returns the node of the HF-named weight in x's graph.
+func (d *Decoder) Weight(g *Graph, name string) *Node { return d.weight(g, name) }
 
 // attendFn computes attention for q [B,S,KV,G,hd] (rotated) and the layer's
 // new k, v [B,S,KV,hd] (k rotated); it returns [B,S,KV,G,hd].

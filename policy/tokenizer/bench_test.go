@@ -42,8 +42,7 @@ func humanEvalPrompts(tb testing.TB) []string {
 
 // benchEncode encodes the HumanEval corpus per iteration; cold clears the
 // word cache first so that every word goes through BPE.
-func benchEncode(b *testing.B, cold bool) {
-	tok := qwen2(b)
+func benchEncode(b *testing.B, tok *Tokenizer, cold bool) {
 	texts := humanEvalPrompts(b)
 	nBytes, nTokens := 0, 0
 	for _, s := range texts {
@@ -64,10 +63,19 @@ func benchEncode(b *testing.B, cold bool) {
 }
 
 // BenchmarkEncodeHumanEval: Qwen2 vocabulary, warm word cache.
-func BenchmarkEncodeHumanEval(b *testing.B) { benchEncode(b, false) }
+func BenchmarkEncodeHumanEval(b *testing.B) { benchEncode(b, qwen2(b), false) }
 
 // BenchmarkEncodeHumanEvalCold: as above with the cache cleared each pass.
-func BenchmarkEncodeHumanEvalCold(b *testing.B) { benchEncode(b, true) }
+func BenchmarkEncodeHumanEvalCold(b *testing.B) { benchEncode(b, qwen2(b), true) }
+
+// BenchmarkEncodeHumanEvalTiny512: the tiny models' tokenizer, cold.
+func BenchmarkEncodeHumanEvalTiny512(b *testing.B) {
+	tok, err := LoadDir(tiny512Dir(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchEncode(b, tok, true)
+}
 
 func BenchmarkDecodeHumanEval(b *testing.B) {
 	tok := qwen2(b)

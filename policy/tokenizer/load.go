@@ -88,6 +88,9 @@ func Parse(tokenizerJSON, configJSON []byte) (*Tokenizer, error) {
 	if err := json.Unmarshal(tokenizerJSON, &f); err != nil {
 		return nil, fmt.Errorf("parse tokenizer.json: %w", err)
 	}
+	if err := checkIDs(f.Model.Vocab, f.AddedTokens); err != nil {
+		return nil, err
+	}
 	model, err := buildModel(f.Model)
 	if err != nil {
 		return nil, err
@@ -108,9 +111,6 @@ func Parse(tokenizerJSON, configJSON []byte) (*Tokenizer, error) {
 		return nil, err
 	}
 	t.joinSpace = len(f.Decoder) == 0 || string(f.Decoder) == "null"
-	if err := checkIDs(f.Model.Vocab, f.AddedTokens); err != nil {
-		return nil, err
-	}
 	if err := t.setAdded(f.AddedTokens); err != nil {
 		return nil, err
 	}

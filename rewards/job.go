@@ -30,8 +30,8 @@ type Job struct {
 	ID      string        `json:"id"`
 	Program string        `json:"program,omitempty"`
 	Tests   []string      `json:"tests,omitempty"`
-	Setup   string        `json:"setup,omitempty"`   // run after the program, before the tests
-	Timeout time.Duration `json:"timeout,omitempty"` // per test; zero means the runner's default
+	Setup   string        `json:"setup,omitempty"` // run after the program, before the tests
+	Timeout time.Duration `json:"-"`               // per test; zero means the runner's default
 
 	Prompt     string `json:"prompt,omitempty"`
 	Completion string `json:"completion,omitempty"`

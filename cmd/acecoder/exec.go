@@ -1,0 +1,172 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"acecoder/internal/cli"
+	"acecoder/progress"
+	"acecoder/rewards"
+)
+
+func init() { register(newExecCmd) }
+
+type execFlags struct {
+	in, out, reward, python string
+	workers                 int
+	timeout                 time.Duration
+}
+
+func newExecCmd(g *cli.Globals) *cobra.Command {
+	var f execFlags
+	cmd := &cobra.Command{
+		Use:   "exec",
+		Short: "execute programs against their tests in the sandbox",
+		Long: `Reads JSON lines {"id", "program", "tests": [...], "setup"} or HumanEval-style
+{"id", "prompt", "completion", "test", "entry_point"} and writes, in input
+order, {"id", "reward", "pass_rate", "passed", "total", "tests": [{"status",
+"reason"}...]}. A summary (programs/s, tests/s, verdict counts) goes to stderr.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if f.in == "" || f.out == "" {
+				return cli.Usagef("exec: --in and --out are required")
+			}
+			kind, err := rewards.ParseRewardKind(f.reward)
+			if err != nil {
+				return cli.UsageError{Err: err}
+			}
+			return runExec(cmd.Context(), f, kind, g.Quiet, cmd.ErrOrStderr())
+		},
+	}
+	cmd.Flags().StringVar(&f.in, "in", "", "input JSONL of jobs")
+	cmd.Flags().StringVar(&f.out, "out", "", "output JSONL of results")
+	cmd.Flags().IntVar(&f.workers, "workers", 0, "sandboxed worker processes (default: one per CPU)")
+	cmd.Flags().DurationVar(&f.timeout, "timeout", 4*time.Second, "wall-clock limit per test")
+	cmd.Flags().StringVar(&f.reward, "reward", "pass_rate", "reward: pass_rate | binary")
+	cmd.Flags().StringVar(&f.python, "python", "", "Python interpreter (default /usr/bin/python3, then python3 on PATH)")
+	return cmd
+}
+
+type execOutput struct {
+	ID       string            `json:"id"`
+	Reward   float64           `json:"reward"`
+	PassRate float64           `json:"pass_rate"`
+	Passed   int               `json:"passed"`
+	Total    int               `json:"total"`
+	Tests    []rewards.Verdict `json:"tests"`
+}
+
+func readJobs(path string) ([]rewards.Job, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, cli.UsageError{Err: fmt.Errorf("exec: %w", err)}
+	}
+	defer f.Close()
+	var jobs []rewards.Job
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 64<<20)
+	for n := 1; sc.Scan(); n++ {
+		if strings.TrimSpace(sc.Text()) == "" {
+			continue
+		}
+		var j rewards.Job
+		if err := json.Unmarshal(sc.Bytes(), &j); err != nil {
+			return nil, fmt.Errorf("exec: %s:%d: %w", path, n, err)
+		}
+		if j.ID == "" {
+			j.ID = fmt.Sprint(n)
+		}
+		jobs = append(jobs, j)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("exec: %s: %w", path, err)
+	}
+	return jobs, nil
+}
+
+func runExec(ctx context.Context, f execFlags, kind rewards.RewardKind, quiet bool, stderr io.Writer) error {
+	jobs, err := readJobs(f.in)
+	if err != nil {
+		return err
+	}
+	out, err := os.Create(f.out)
+	if err != nil {
+		return fmt.Errorf("exec: %w", err)
+	}
+	defer out.Close()
+	r, err := rewards.NewRunner(ctx, rewards.RunnerOptions{Workers: f.workers, Timeout: f.timeout, Python: f.python})
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	in := make(chan rewards.Job)
+	go func() {
+		defer close(in)
+		for _, j := range jobs {
+			select {
+			case in <- j:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	bar := progress.New(len(jobs), "exec", progress.Options{Quiet: quiet})
+	w := bufio.NewWriter(out)
+	enc := json.NewEncoder(w)
+	pending := map[int]rewards.Result{}
+	next, tests := 0, 0
+	counts := map[rewards.Status]int{}
+	start := time.Now()
+	for sr := range r.Stream(ctx, in) {
+		if sr.Err != nil {
+			return fmt.Errorf("exec: job %s: %w", jobs[sr.Index].ID, sr.Err)
+		}
+		bar.Add(1)
+		pending[sr.Index] = sr.Result
+		for ; ; next++ {
+			res, ok := pending[next]
+			if !ok {
+				break
+			}
+			delete(pending, next)
+			for _, v := range res.Tests {
+				counts[v.Status]++
+			}
+			tests += res.Total
+			row := execOutput{ID: res.ID, Reward: rewards.RuleReward(res, kind), PassRate: res.PassRate,
+				Passed: res.Passed, Total: res.Total, Tests: res.Tests}
+			if err := enc.Encode(row); err != nil {
+				return fmt.Errorf("exec: write: %w", err)
+			}
+		}
+	}
+	bar.Finish()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := w.Flush(); err != nil {
+		return fmt.Errorf("exec: write: %w", err)
+	}
+	secs := time.Since(start).Seconds()
+	fmt.Fprintf(stderr, "exec: %d programs, %d tests in %.1fs: %.1f programs/s, %.1f tests/s; %s\n",
+		next, tests, secs, float64(next)/secs, float64(tests)/secs, formatCounts(counts))
+	return out.Close()
+}
+
+func formatCounts(counts map[rewards.Status]int) string {
+	var parts []string
+	for s, n := range counts {
+		parts = append(parts, fmt.Sprintf("%s=%d", s, n))
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, " ")
+}

@@ -3,6 +3,7 @@ package tokenizer
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -114,5 +115,37 @@ func TestSaveLoad(t *testing.T) {
 	}
 	if back.Specials() != tok.Specials() {
 		t.Errorf("specials %+v, want %+v", back.Specials(), tok.Specials())
+	}
+}
+
+// TestConcurrentEncode checks that goroutines sharing one Tokenizer (and its
+// word cache) agree with a sequential run; run with -race to check locking.
+func TestConcurrentEncode(t *testing.T) {
+	tok, err := LoadDir(tiny512Dir(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := make([][]int, len(trainCorpus))
+	for i, s := range trainCorpus {
+		want[i] = tok.Encode(s, false)
+	}
+	tok.model.resetCache()
+	errs := make(chan error, 8)
+	for g := range 8 {
+		go func() {
+			for k := range 50 {
+				i := (g + k) % len(trainCorpus)
+				if got := tok.Encode(trainCorpus[i], false); !cmp.Equal(want[i], got) {
+					errs <- fmt.Errorf("goroutine %d: text %d encodes to %v, want %v", g, i, got, want[i])
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
 	}
 }

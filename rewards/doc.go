@@ -1,4 +1,115 @@
 // Package rewards turns programs into rewards: the Scorer interface, the
 // sandboxed parallel Python test runner behind the rule rewards (pass rate or
 // all-pass), and reward-model scoring.
+//
+// # Rule rewards
+//
+// A Runner executes Jobs (a program plus `assert` tests, or the HumanEval
+// fields prompt/completion/test/entry_point) and returns one Verdict per
+// test: pass, fail, error, timeout, crash or skipped, with a short reason.
+// RuleReward turns a Result into pass_rate (passed/total, as AceCoder's
+// scripts compute it; the default) or binary (1 iff all pass, as the paper
+// states). ExtractProgram pulls the program out of a completion. Run takes
+// a batch; Stream takes jobs on a channel and returns results as they
+// finish, for trainers that score samples while generation continues.
+// NewRewardHandler serves the rewards over HTTP in OpenRLHF's remote reward
+// format.
+//
+// # Architecture
+//
+// NewRunner starts one long-lived Python worker per CPU (`python -I -S`,
+// absolute interpreter path, empty environment) and one trusted analyzer
+// process. The analyzer only parses tests with Python's ast (it never runs
+// them): a test of the form `assert <expr> == <literal>` (either side) is
+// split into the expression, which is sent to the sandbox, and the literal,
+// which stays in Go; any other test runs inside and its verdict carries
+// Inside=true. HumanEval check functions made only of asserts are split
+// into one test per assert that uses the candidate; other check bodies
+// run as the single test `check(<entry point>)`.
+//
+// Each worker forks one child per program. The child enters the sandbox,
+// runs the program, then the tests in order, and writes one record per
+// test on a private pipe. The value of an `==` test travels as a strict
+// serialisation of exact built-in types (bool, int, float, complex, str,
+// bytes, None, list, tuple, dict, set, frozenset; no subclasses, bounded
+// size and depth) and is compared with the literal in Go using Python's
+// equality rules for those types (pyEqual). The worker accepts records
+// only in sequence; a test with no record within the per-test timeout is a
+// timeout, a child that dies is a crash; in both cases the worker kills
+// every process of the sandbox and forks a fresh child for the remaining
+// tests. A program that fails to load gives every test an error. When the
+// per-program budget (default timeout × (tests+1)) is spent the remaining
+// tests are skipped. If a worker does not answer within the budget plus a
+// grace period, Go kills its process group (its PID namespace: every
+// process in it) and restarts it; a worker that dies is restarted too.
+//
+// # What the sandbox does (as root; see Protections)
+//
+//   - Network: each worker is in a new network namespace (only a down
+//     loopback), and the seccomp filter refuses socket, socketpair,
+//     connect, bind, listen and accept (EPERM), so neither loopback nor
+//     Unix sockets of the host are reachable.
+//   - Filesystem: a private mount namespace whose root is a fresh tmpfs
+//     holding read-only, nosuid, nodev bind mounts of /usr, /lib*, /bin,
+//     /sbin (and the interpreter's prefix), /dev/{null,zero,full,random,
+//     urandom}, a /proc of the worker's PID namespace mounted hidepid=2,
+//     and /tmp: a tmpfs capped in size and inodes, the working directory,
+//     emptied after every child. /home, /root, /etc, /work, the host /tmp
+//     and everything else are absent.
+//   - Identity: children run as uid/gid BaseUID+worker (no supplementary
+//     groups), so they cannot signal or ptrace the root-owned worker nor
+//     read its /proc entries, and RLIMIT_NPROC counts per worker.
+//   - rlimits per child: address space (MemoryBytes), CPU seconds (tests
+//     × timeout), processes (MaxProcs), file size (MaxFileBytes), open
+//     files, no core dumps.
+//   - seccomp (per child, with no_new_privs; other ABIs kill the process):
+//     sockets as above; unshare, setns and clone with namespace flags
+//     (user namespaces would hand capabilities back); clone3 answers
+//     ENOSYS so libc falls back to the filtered clone; ptrace,
+//     process_vm_readv/writev; mount, umount, pivot_root, chroot and the
+//     new mount API; bpf, perf_event_open, keyrings, userfaultfd, module
+//     and kexec loading, reboot, swap, clock and hostname changes,
+//     personality, open_by_handle_at.
+//   - cgroups v1: each worker and its children share a memory cgroup
+//     (2 × MemoryBytes + 256 MiB) and a pids cgroup (MaxProcs + 8).
+//   - Kill-all: the worker is PID 1 of its PID namespace; after every
+//     child it sends kill(-1, SIGKILL), which reaches every process in the
+//     namespace (double-forked daemons and setsid escapes included), and
+//     reaps them all before the next program starts.
+//   - I/O: stdin is /dev/null; stdout and stderr go to a pipe of which the
+//     first OutputBytes are kept (Result.Output) and the rest discarded.
+//     Output, exit codes and files never feed a verdict.
+//
+// # What it does NOT protect against
+//
+//   - Kernel exploits. The sandbox shares the host kernel; a kernel bug
+//     reachable through the allowed syscalls can escape it. It is not a VM.
+//   - Tests that run inside (Verdict.Inside): their pass/fail is decided
+//     in the child, so a program that hooks its own interpreter (finds the
+//     record pipe, patches the harness with ctypes, forges records) can
+//     fake their outcome. Only `assert <expr> == <literal>` tests are
+//     immune to that, because the literal never enters the sandbox.
+//   - Guessing: a program that hard-codes expected outputs it can infer
+//     from the question passes legitimately as far as the runner knows.
+//   - Side channels and resource contention: CPU time, memory bandwidth
+//     and timing are shared; a program can slow its neighbours down until
+//     it is killed. Time limits are wall-clock (per test, checked on a
+//     tick of at most 0.25 s) plus the RLIMIT_CPU cap.
+//   - Reading what is mounted: the system directories above are readable.
+//     Secrets must not live under /usr or /lib.
+//   - Equality outside Python: float NaN inside a container compares
+//     unequal to itself (Python's identity shortcut does not exist for
+//     serialised values), and only built-in types can be compared.
+//
+// Without root, NewRunner logs a warning per missing protection and runs
+// with rlimits, seccomp (no_new_privs needs no privilege) and process-group
+// kills only; RequireIsolation turns that into an error, and tests that
+// need a protection skip with the reason. Protections lists what is in
+// force.
+//
+// # Metrics
+//
+// The benchmark (go test -bench BenchmarkExec, or acecoder bench exec)
+// reports programs/s, tests/s, pass-rate and CPU ms per program of the
+// workers, the analyzer and the Go process.
 package rewards

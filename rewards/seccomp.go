@@ -33,7 +33,7 @@ var deniedSyscalls = []string{
 // bypassed through another ABI.
 func seccompFilter() ([]byte, error) {
 	newUser := seccomp.NameWithConditions{Name: "clone", Conditions: seccomp.ArgumentConditions{
-		{Argument: 0, Operation: seccomp.BitsSet, Value: unix.CLONE_NEWUSER | unix.CLONE_NEWNET | unix.CLONE_NEWNS},
+		{Argument: 0, Operation: seccomp.BitsSet, Value: unix.CLONE_NEWUSER | unix.CLONE_NEWNET | unix.CLONE_NEWNS | unix.CLONE_NEWPID | unix.CLONE_NEWIPC | unix.CLONE_NEWUTS | unix.CLONE_NEWCGROUP},
 	}}
 	policy := seccomp.Policy{
 		DefaultAction: seccomp.ActionAllow,

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -170,6 +171,10 @@ func (m *Model) Save(ctx context.Context, dir string, opts SaveOptions) error {
 	}
 	cfg := *m.Config
 	cfg.TorchDType = torchName
+	if _, ok := cfg.Extra["dtype"]; ok { // newer transformers' spelling of torch_dtype
+		cfg.Extra = maps.Clone(cfg.Extra)
+		cfg.Extra["dtype"] = []byte(`"` + torchName + `"`)
+	}
 	js, err := cfg.Marshal()
 	if err != nil {
 		return err

@@ -200,11 +200,11 @@ func (s *slot) do(ctx context.Context, t task) (Result, error) {
 	}
 	wj := workerJob{Program: pj.program, Setup: pj.setup, Timeout: pj.timeout.Seconds(), Budget: pj.budget.Seconds()}
 	for _, at := range pj.tests {
-		kind := string(at.Kind)
+		code := at.Code
 		if at.Kind == kindBad {
-			kind = string(kindInside)
+			code = at.Reason // the worker reports it as the test's error
 		}
-		wj.Raw = append(wj.Raw, map[string]string{"kind": kind, "code": at.Code})
+		wj.Raw = append(wj.Raw, map[string]string{"kind": string(at.Kind), "code": code})
 	}
 	grace := pj.timeout + 5*time.Second
 	var reply workerReply

@@ -441,7 +441,9 @@ def compile_test_uncached(t):
     try:
         if t["kind"] == "eq":
             return ("eq", compile(t["code"], "<test>", "eval"))
-        return ("inside", compile(t["code"], "<test>", "exec"))
+        if t["kind"] == "inside":
+            return ("inside", compile(t["code"], "<test>", "exec"))
+        return ("bad", t["code"] or "test is not valid")
     except SyntaxError as e:
         return ("bad", "test does not compile: %s" % e.msg)
 

@@ -24,6 +24,7 @@ type tokenizeFlags struct {
 	skipSpecial  bool
 	splitSpecial bool
 	showTokens   bool
+	cleanUp      string
 }
 
 func newTokenizeCmd(*cli.Globals) *cobra.Command {
@@ -39,6 +40,9 @@ flags with "add_special_tokens" / "skip_special_tokens" (booleans).`,
 			if f.path == "" {
 				return cli.Usagef("tokenize: --tokenizer is required")
 			}
+			if f.cleanUp != "true" && f.cleanUp != "false" && f.cleanUp != "config" {
+				return cli.Usagef("tokenize: --clean-up-spaces must be true, false or config")
+			}
 			return runTokenize(cmd.Context(), cmd.InOrStdin(), cmd.OutOrStdout(), f)
 		},
 	}
@@ -48,6 +52,7 @@ flags with "add_special_tokens" / "skip_special_tokens" (booleans).`,
 	cmd.Flags().BoolVar(&f.skipSpecial, "skip-special", false, "with --decode: drop special tokens")
 	cmd.Flags().BoolVar(&f.splitSpecial, "split-special", false, "treat special tokens written in the text as plain text")
 	cmd.Flags().BoolVar(&f.showTokens, "tokens", false, `also print the token strings ("tokens": [...])`)
+	cmd.Flags().StringVar(&f.cleanUp, "clean-up-spaces", "false", `with --decode: apply transformers' clean_up_tokenization: true | false | config (tokenizer_config.json's setting)`)
 	return cmd
 }
 
@@ -112,7 +117,11 @@ func tokenizeOne(tok *tokenizer.Tokenizer, enc *json.Encoder, line []byte, f tok
 		if in.SkipSpecial != nil {
 			skip = *in.SkipSpecial
 		}
-		return enc.Encode(map[string]string{"text": tok.Decode(in.IDs, skip)})
+		text := tok.Decode(in.IDs, skip)
+		if f.cleanUp == "true" || (f.cleanUp == "config" && tok.CleanUpSpaces()) {
+			text = tokenizer.CleanUpTokenizationSpaces(text)
+		}
+		return enc.Encode(map[string]string{"text": text})
 	}
 	if in.Text == nil {
 		return fmt.Errorf(`want {"text": "..."}`)

@@ -63,6 +63,8 @@ func TestTokenizeCommand(t *testing.T) {
 			stdin: `{"ids": [9707, 151645], "skip_special_tokens": true}`, want: "{\"text\":\"Hello\"}\n"},
 		{name: "tokens and split special", args: []string{"--tokenizer", tok, "--tokens", "--split-special"}, stdin: `{"text": "a<|im_end|>"}`,
 			want: "{\"ids\":[64,27,91,318,6213,91,29],\"tokens\":[\"a\",\"<\",\"|\",\"im\",\"_end\",\"|\",\">\"]}\n"},
+		{name: "decode with clean-up", args: []string{"--tokenizer", tok, "--decode", "--clean-up-spaces", "true"},
+			stdin: `{"ids": [9707, 1154, 1879, 753]}`, want: "{\"text\":\"Hello, world!\"}\n"},
 		{name: "blank lines ignored", args: []string{"--tokenizer", tok}, stdin: "\n\n", want: ""},
 	}
 	for _, tc := range tests {

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
 )
 
 // LineError is a malformed input line: it names the file and the 1-based line.
@@ -100,8 +101,10 @@ func decodeRow[T any](raw []byte, row *T) error {
 
 // Appender appends rows to a stage output. Opening it truncates a partial
 // last line (a crash artefact) and collects the ids already written, so a
-// rerun skips them. Each row is written with one write call.
+// rerun skips them. Each row is written with one write call. Has and Append
+// may be called from different goroutines.
 type Appender struct {
+	mu   sync.Mutex
 	f    *os.File
 	path string
 	seen map[string]bool
@@ -180,10 +183,18 @@ func rowID(line []byte) (string, error) {
 }
 
 // Has reports whether id is already in the output.
-func (a *Appender) Has(id string) bool { return a.seen[id] }
+func (a *Appender) Has(id string) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.seen[id]
+}
 
 // Len is the number of ids in the output.
-func (a *Appender) Len() int { return len(a.seen) }
+func (a *Appender) Len() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return len(a.seen)
+}
 
 // Append writes row as one JSON line and records id.
 func (a *Appender) Append(id string, row any) error {
@@ -192,6 +203,8 @@ func (a *Appender) Append(id string, row any) error {
 		return fmt.Errorf("data: encode row %s: %w", id, err)
 	}
 	b = append(b, '\n')
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	if _, err := a.f.Write(b); err != nil {
 		return fmt.Errorf("data: write %s: %w", a.path, err)
 	}

@@ -215,3 +215,25 @@ func TestLoadConfigSiblingJinja(t *testing.T) {
 		t.Errorf("got %q, %v", got, err)
 	}
 }
+
+// TestLlama3Fallback checks the plain Llama-3 template against the shared
+// Llama-3-8B-Instruct renderings for the cases it covers (no tools).
+func TestLlama3Fallback(t *testing.T) {
+	dir := filepath.Join(sharedData(t), "chat_templates")
+	var expected map[string]string
+	readJSON(t, filepath.Join(dir, "expected.json"), &expected)
+	tmpl, err := Llama3()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl = tmpl.WithVars(map[string]any{"bos_token": "<|begin_of_text|>"})
+	for _, c := range loadCases(t, filepath.Join(dir, "chat_cases.json")) {
+		got, err := tmpl.RenderCase(c.Case)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := expected["llama3-8b-instruct/"+c.name]; got != want {
+			t.Errorf("%s: got %q, want %q", c.name, got, want)
+		}
+	}
+}

@@ -34,11 +34,20 @@ type TrainOptions struct {
 	// the vocabulary too) instead of ids after the learned merges; byte b
 	// then has id len(SpecialTokens)+b.
 	SpecialsFirst bool
+	// Llama3 selects the Llama-3 file layout: no normaliser, the Llama-3
+	// split pattern (digits in groups of up to three), ignore_merges, merges
+	// as "a b" strings, and a TemplateProcessing post-processor that
+	// prepends BOS.
+	Llama3 bool
+	// BOS names the beginning-of-sequence token, one of SpecialTokens (empty:
+	// none). With Llama3, Encode(text, true) prepends it.
+	BOS string
 }
 
-// TrainByteLevel learns a Qwen2-style byte-level BPE tokenizer from texts:
-// NFC, the Qwen2 split pattern, 256 byte tokens (id = byte value), then the
-// learned merges, then the special tokens. Each step merges the most
+// TrainByteLevel learns a byte-level BPE tokenizer from texts, Qwen2-style
+// by default (NFC, the Qwen2 split pattern) or Llama-3-style: 256 byte
+// tokens (id = byte value), then the learned merges, then the special
+// tokens (or the special tokens first, see SpecialsFirst). Each step merges the most
 // frequent adjacent pair over all pre-token words (ties: the pair whose
 // token strings sort first), as Sennrich et al.'s algorithm does.
 // Special tokens inside texts are excluded from training.
@@ -56,7 +65,7 @@ func TrainByteLevel(ctx context.Context, texts []string, opts TrainOptions) (*To
 		offset = len(specials)
 		tokens = append(tokens, specials...)
 	}
-	words, counts := countWords(texts, specials, offset)
+	words, counts := countWords(texts, specials, offset, opts.Llama3)
 	for b := range 256 {
 		tokens = append(tokens, string(byteToRune[b]))
 	}
@@ -100,8 +109,13 @@ func NewByteLevel() (*Tokenizer, error) {
 }
 
 // countWords pre-tokenizes texts (special tokens removed) into unique words
-// as byte-id sequences (id = offset + byte) with their counts.
-func countWords(texts []string, specials []string, offset int) ([][]int, []int) {
+// as byte-id sequences (id = offset + byte) with their counts, with the
+// Llama-3 pattern and no normalisation, or NFC and the Qwen2 pattern.
+func countWords(texts []string, specials []string, offset int, llama3 bool) ([][]int, []int) {
+	digits, normalize := 1, unicodeForm(norm.NFC)
+	if llama3 {
+		digits, normalize = 3, func(s string) string { return s }
+	}
 	var added []AddedToken
 	for i, s := range specials {
 		added = append(added, AddedToken{ID: i, Content: s})
@@ -115,8 +129,8 @@ func countWords(texts []string, specials []string, offset int) ([][]int, []int) 
 			if sg.id >= 0 {
 				continue
 			}
-			s := unicodeForm(norm.NFC)(sg.text)
-			scanPattern(s, 1, func(a, b int) {
+			s := normalize(sg.text)
+			scanPattern(s, digits, func(a, b int) {
 				w := s[a:b]
 				i, ok := index[w]
 				if !ok {
@@ -174,57 +188,6 @@ func mergePair(w []int, a, b, id int) []int {
 		out = append(out, w[k])
 	}
 	return out
-}
-
-// byteLevelFiles writes tokenizer.json and tokenizer_config.json contents.
-func byteLevelFiles(tokens []string, merges [][2]string, specials []string, opts TrainOptions) ([]byte, []byte, error) {
-	vocab := make(map[string]int, len(tokens))
-	for id, t := range tokens {
-		vocab[t] = id
-	}
-	firstSpecial := len(tokens)
-	if opts.SpecialsFirst {
-		firstSpecial = 0
-	}
-	added := make([]AddedToken, len(specials))
-	decoder := map[string]any{}
-	for i, s := range specials {
-		added[i] = AddedToken{ID: firstSpecial + i, Content: s, Special: true}
-		decoder[fmt.Sprint(added[i].ID)] = map[string]any{"content": s, "lstrip": false, "normalized": false,
-			"rstrip": false, "single_word": false, "special": true}
-	}
-	byteLevel := map[string]any{"type": "ByteLevel", "add_prefix_space": false, "trim_offsets": false, "use_regex": false}
-	file := map[string]any{
-		"version": "1.0", "truncation": nil, "padding": nil, "added_tokens": added,
-		"normalizer": map[string]any{"type": "NFC"},
-		"pre_tokenizer": map[string]any{"type": "Sequence", "pretokenizers": []any{
-			map[string]any{"type": "Split", "pattern": map[string]string{"Regex": qwen2Pattern},
-				"behavior": "Isolated", "invert": false},
-			byteLevel}},
-		"post_processor": byteLevel, "decoder": byteLevel,
-		"model": map[string]any{"type": "BPE", "dropout": nil, "unk_token": nil, "continuing_subword_prefix": "",
-			"end_of_word_suffix": "", "fuse_unk": false, "byte_fallback": false, "ignore_merges": false,
-			"vocab": vocab, "merges": merges},
-	}
-	data, err := marshalJSON(file)
-	if err != nil {
-		return nil, nil, err
-	}
-	eos, pad := opts.EOS, opts.PAD
-	if eos == "" {
-		eos = IMEnd
-	}
-	if pad == "" {
-		pad = EndOfText
-	}
-	cfg := map[string]any{"tokenizer_class": "PreTrainedTokenizerFast", "add_bos_token": false, "bos_token": nil,
-		"eos_token": eos, "pad_token": pad, "unk_token": nil, "added_tokens_decoder": decoder,
-		"clean_up_tokenization_spaces": false, "model_max_length": 32768, "split_special_tokens": false}
-	if opts.ChatTemplate != "" {
-		cfg["chat_template"] = opts.ChatTemplate
-	}
-	cfgData, err := marshalJSON(cfg)
-	return data, cfgData, err
 }
 
 // marshalJSON indents without HTML escaping, so "<|im_end|>" stays legible.

@@ -119,8 +119,8 @@ func (rm *RewardModel) Rewards(ids, positions, mask, keep *Node) *Node {
 	if keep != nil {
 		h = Mul(h, keep)
 	}
-	w := rm.HeadWeight().NodeValue(g) // [1,D]
-	b := rm.HeadBias().NodeValue(g)   // [1]
+	w := rm.HeadWeight().NodeValue(g)                    // [1,D]
+	b := rm.HeadBias().NodeValue(g)                      // [1]
 	r := Dot(h, w).General([]int{1}, nil, []int{1}, nil) // [B,1]
 	return Add(Reshape(r, -1), b)
 }
@@ -145,4 +145,3 @@ func (rm *RewardModel) HeadParams() (w []float32, b float32, err error) {
 	}
 	return w, bs[0], nil
 }
-

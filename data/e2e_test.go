@@ -150,17 +150,39 @@ func TestEndToEnd(t *testing.T) {
 		t.Errorf("hard subset %v (dropped %d), want [add fib]", got, hard.Dropped)
 	}
 
+	t.Run("filter with the endpoint as oracle", func(t *testing.T) {
+		p4 := newPipeline(t, srv, exec, t.TempDir())
+		s := must(t)(Filter(ctx, FilterConfig{StageIO: p4.sio(p.path("questions.jsonl"), "filtered.jsonl"), Oracle: OracleEndpoint,
+			Client: p4.client, Prompts: p4.prompts, Executor: exec, MinTests: 5}))
+		// The replayed oracle answers with each question's first (correct)
+		// completion; "rev" has no recording, so its request fails (404).
+		checkSummary(t, s, Summary{Read: 5, Written: 4, Failed: 1})
+		want := readRows[FilteredRow](t, p.path("filtered.jsonl"))
+		got := readRows[FilteredRow](t, p4.path("filtered.jsonl"))
+		for i := range want {
+			if !cmp.Equal(want[i].Tests, got[i].Tests) {
+				t.Errorf("%s: kept %q, want %q", got[i].ID, got[i].Tests, want[i].Tests)
+			}
+		}
+	})
+
 	t.Run("synth cancelled midway then rerun", func(t *testing.T) {
 		srv2 := newReplayServer(t)
 		p2 := newPipeline(t, srv2, exec, t.TempDir())
 		cctx, cancel := context.WithCancel(ctx)
+		// Cancel once the first rows are on disk and later ones in flight.
 		srv2.onSynth = func(match string) {
-			if match == "def fib(" {
+			if match == "def rev(" {
+				waitLines(p2.path("questions.jsonl"), 2)
 				cancel()
 			}
 		}
 		if _, err := p2.synth(cctx, t); err == nil {
 			t.Fatal("cancelled synth returned no error")
+		}
+		t.Logf("cancelled run left %d rows", countLines(t, p2.path("questions.jsonl")))
+		if n := countLines(t, p2.path("questions.jsonl")); n < 2 || n >= 5 {
+			t.Fatalf("cancelled run wrote %d rows, want a prefix of 2 to 4", n)
 		}
 		srv2.onSynth = nil
 		must(t)(p2.synth(ctx, t))
@@ -242,6 +264,24 @@ func sameFile(t *testing.T, want, got string) {
 	b, _ := os.ReadFile(got)
 	if len(a) == 0 || !bytes.Equal(a, b) {
 		t.Errorf("%s differs from the uninterrupted run's %s:\n%s", got, want, cmp.Diff(string(a), string(b)))
+	}
+}
+
+func countLines(t *testing.T, path string) int {
+	t.Helper()
+	n, err := CountLines(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// waitLines waits up to 10 s for path to hold at least n lines.
+func waitLines(path string, n int) {
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if k, err := CountLines(path); err == nil && k >= n {
+			return
+		}
 	}
 }
 

@@ -99,7 +99,7 @@ func oracleProgram(ctx context.Context, cfg FilterConfig, q QuestionRow) (string
 		return "", &Failure{Stage: "filter", Reason: err.Error()}
 	}
 	msgs := []Message{user, {Role: "assistant", Content: cfg.Prompts.SamplePreamble}}
-	resp, err := cfg.Client.Chat(ctx, q.ID, ChatRequest{Messages: msgs, Temperature: cfg.OracleTemperature, MaxTokens: cfg.MaxTokens})
+	resp, err := cfg.Client.Chat(ctx, q.ID, ChatRequest{Messages: msgs, Temperature: cfg.OracleTemperature, TopP: 1, MaxTokens: cfg.MaxTokens})
 	if err != nil {
 		return "", &Failure{Stage: "filter", Reason: "oracle request failed: " + err.Error()}
 	}

@@ -14,9 +14,9 @@ import (
 	"golang.org/x/sync/errgroup"
 )
 
-// Progress receives one Add per input row handled (progressbar.ProgressBar
-// satisfies it).
-type Progress interface{ Add(n int) error }
+// Progress receives one Add per input row handled (progress.Bar satisfies
+// it).
+type Progress interface{ Add(n int) }
 
 // StageIO is what every stage shares: files, parallelism and reporting.
 type StageIO struct {
@@ -206,7 +206,7 @@ func emitInOrder[O any](ctx context.Context, sio StageIO, sum *Summary, app *App
 
 func addProgress(p Progress) {
 	if p != nil {
-		_ = p.Add(1) // a progress display failing must not stop the stage
+		p.Add(1)
 	}
 }
 

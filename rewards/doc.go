@@ -59,10 +59,13 @@
 //   - Identity: children run as uid/gid BaseUID+worker (no supplementary
 //     groups), so they cannot signal or ptrace the root-owned worker nor
 //     read its /proc entries, and RLIMIT_NPROC counts per worker.
-//   - rlimits per child: address space (MemoryBytes), CPU seconds (tests
-//     × timeout), processes (MaxProcs), file size (MaxFileBytes), open
-//     files, no core dumps.
-//   - seccomp (per child, with no_new_privs; other ABIs kill the process):
+//   - rlimits: address space (MemoryBytes), processes (MaxProcs), file
+//     size (MaxFileBytes), open files and no core dumps are set once on the
+//     worker and inherited by every child; CPU seconds ((tests+1) ×
+//     timeout) are set per child.
+//   - seccomp (attached once to the worker after it built its root, with
+//     no_new_privs, and inherited by every child; other ABIs kill the
+//     process):
 //     sockets as above; unshare, setns and clone with namespace flags
 //     (user namespaces would hand capabilities back); clone3 answers
 //     ENOSYS so libc falls back to the filtered clone; ptrace,

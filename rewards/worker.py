@@ -282,9 +282,24 @@ class Sandbox:
             os.chown(self.workdir, self.uid, self.uid)
             os.chmod(self.workdir, 0o700)
 
+    def confine_worker(self):
+        """Limits that children inherit at fork, applied once to the worker
+        (which needs none of what they forbid) instead of once per child:
+        attaching a seccomp filter compiles it, ~0.3 ms per child."""
+        lim = self.cfg["rlimits"]
+        for res, val in ((resource.RLIMIT_AS, lim["as"]), (resource.RLIMIT_FSIZE, lim["fsize"]),
+                         (resource.RLIMIT_NOFILE, lim["nofile"]), (resource.RLIMIT_NPROC, lim["nproc"]),
+                         (resource.RLIMIT_CORE, 0)):
+            if val > 0 or res == resource.RLIMIT_CORE:
+                # RLIMIT_NPROC does not bind the worker (root); it binds the
+                # children once they switch to the sandbox uid.
+                resource.setrlimit(res, (val, val))
+        if self.filter is not None:
+            check(libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
+            check(libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(self.filter), 0, 0), "seccomp")
+
     def enter(self, cpu_seconds):
         """Runs in the child before any untrusted code."""
-        lim = self.cfg["rlimits"]
         if self.isolated:
             fd = os.open("/proc/self/oom_score_adj", os.O_WRONLY)
             os.write(fd, b"1000")
@@ -296,15 +311,7 @@ class Sandbox:
             os.setsid()
         os.chdir(self.workdir)
         cpu = max(1, int(cpu_seconds + 0.999))
-        for res, val in ((resource.RLIMIT_CPU, cpu), (resource.RLIMIT_AS, lim["as"]),
-                         (resource.RLIMIT_FSIZE, lim["fsize"]), (resource.RLIMIT_NOFILE, lim["nofile"]),
-                         (resource.RLIMIT_NPROC, lim["nproc"]), (resource.RLIMIT_CORE, 0)):
-            if val > 0 or res == resource.RLIMIT_CORE:
-                hard = val + 1 if res == resource.RLIMIT_CPU else val
-                resource.setrlimit(res, (val, hard))
-        if self.filter is not None:
-            check(libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
-            check(libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(self.filter), 0, 0), "seccomp")
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
 
     def kill_all(self, pid):
         """Kill every process of the sandbox and reap them all."""
@@ -654,6 +661,7 @@ def serve_main():
         except OSError:
             pass
     box = Sandbox(cfg)
+    box.confine_worker()
     ser = make_serialiser(200000, 64)
     write_frame({"ready": True})
     while True:

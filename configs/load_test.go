@@ -193,6 +193,9 @@ func TestExampleConfigs(t *testing.T) {
 			case strings.HasPrefix(f, "policy-"):
 				c := DefaultPolicy()
 				cfg = &c
+			case strings.HasPrefix(f, "sft-"):
+				c := DefaultSFT()
+				cfg = &c
 			case strings.HasPrefix(f, "sample-"):
 				c := DefaultSample()
 				cfg = &c

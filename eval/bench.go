@@ -94,20 +94,20 @@ func parseRow(data []byte) (Task, error) {
 		if q == "" {
 			return Task{}, fmt.Errorf("task %s: test_list without text", id)
 		}
-		return Task{ID: id, Format: MBPP, Prompt: q, Tests: r.TestList, Setup: r.TestSetup, Reference: r.Code, EntryPoint: entryFromTests(r.TestList)}, nil
+		return Task{ID: id, Format: MBPP, Prompt: q, Tests: r.TestList, Setup: r.TestSetup, Reference: r.Code, EntryPoint: EntryFromTests(r.TestList)}, nil
 	case r.Question != "" && len(r.TestCases) > 0:
 		ep := r.EntryPoint
 		if ep == "" {
-			ep = entryFromTests(r.TestCases)
+			ep = EntryFromTests(r.TestCases)
 		}
 		return Task{ID: id, Format: AceCode, Prompt: r.Question, Tests: r.TestCases, EntryPoint: ep, Reference: r.Program}, nil
 	}
 	return Task{}, fmt.Errorf("task %s: not a HumanEval (prompt, test, entry_point), MBPP (text, test_list) or AceCode (question, test_cases) row", id)
 }
 
-// entryFromTests guesses the function under test from the first assert
+// EntryFromTests guesses the function under test from the first assert
 // that calls one.
-func entryFromTests(tests []string) string {
+func EntryFromTests(tests []string) string {
 	for _, t := range tests {
 		if m := assertCall.FindStringSubmatch(t); m != nil && m[1] != "isinstance" && m[1] != "abs" && m[1] != "set" {
 			return m[1]

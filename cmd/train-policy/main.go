@@ -6,12 +6,11 @@
 package main
 
 import (
-	"fmt"
-
 	"github.com/spf13/cobra"
 
 	"acecoder/configs"
 	"acecoder/internal/cli"
+	"acecoder/trainer"
 )
 
 func newRoot() *cobra.Command {
@@ -33,7 +32,7 @@ func newRoot() *cobra.Command {
 			return err
 		}
 		defer run.Close()
-		return fmt.Errorf("the policy training loop: %w", cli.ErrNotBuilt)
+		return trainer.TrainPolicy(cmd.Context(), cfg, run, trainer.PolicyRunOptions{Quiet: g.Quiet, Log: cmd.ErrOrStderr()})
 	}
 	return root
 }

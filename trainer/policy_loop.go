@@ -1,0 +1,308 @@
+package trainer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"time"
+
+	"github.com/gomlx/compute"
+
+	"acecoder/backend"
+	"acecoder/checkpoints"
+	"acecoder/configs"
+	"acecoder/policy"
+	"acecoder/progress"
+	"acecoder/rewards"
+	"acecoder/rollout"
+	"acecoder/rundir"
+)
+
+// PolicyRunOptions are the run-time knobs of TrainPolicy that are not
+// config keys.
+type PolicyRunOptions struct {
+	Quiet   bool
+	Log     io.Writer
+	Backend compute.Backend // overrides cfg.Backend (tests share one)
+	Runner  *rewards.Runner // shared sandbox pool; nil starts one
+	OnStep  func(step int, metrics map[string]float64)
+}
+
+// Run-directory entries of a policy run.
+const (
+	PolicyCheckpointDir = "checkpoints"
+	PolicyModelDir      = "model" // the final policy, HF format
+)
+
+// policyState records what resuming needs beyond the files.
+type policyState struct {
+	Seed       int64 `json:"seed"`
+	Prompts    int   `json:"prompts"`
+	TotalSteps int   `json:"total_steps"`
+}
+
+// TrainPolicy runs train-policy in run's directory: it resumes per
+// cfg.Resume, runs rollouts and updates, logs metrics, checkpoints every
+// save_steps and saves the final policy to <run>/model. On SIGINT/SIGTERM
+// it writes a final checkpoint.
+func TrainPolicy(ctx context.Context, cfg configs.Policy, run *rundir.Run, opts PolicyRunOptions) error {
+	log := opts.Log
+	if log == nil {
+		log = io.Discard
+	}
+	root := filepath.Join(run.Dir, PolicyCheckpointDir)
+	ck, skipped, err := checkpoints.Resolve(cfg.Resume, root)
+	for _, s := range skipped {
+		fmt.Fprintf(log, "train-policy: skipped invalid checkpoint: %v\n", s)
+	}
+	if errors.Is(err, checkpoints.ErrNoCheckpoint) && cfg.Resume == checkpoints.ResumeLatest {
+		fmt.Fprintf(log, "train-policy: no checkpoint under %s, starting fresh\n", root)
+		ck, err = nil, nil
+	}
+	if err != nil {
+		return err
+	}
+	b := opts.Backend
+	if b == nil {
+		if b, err = backend.Open(cfg.Backend); err != nil {
+			return err
+		}
+	}
+	runner := opts.Runner
+	if runner == nil {
+		if runner, err = rewards.NewRunner(ctx, rewards.RunnerOptions{Workers: cfg.ExecWorkers}); err != nil {
+			return err
+		}
+		defer runner.Close()
+	}
+	l, err := newPolicyLoop(ctx, cfg, run, b, runner, ck, log)
+	if err != nil {
+		return err
+	}
+	l.onStep = opts.OnStep
+	l.bar = progress.New(l.t.Settings.Schedule.Total, "train-policy", progress.Options{Quiet: opts.Quiet})
+	return l.loop(ctx)
+}
+
+type policyLoop struct {
+	cfg    configs.Policy
+	run    *rundir.Run
+	t      *PolicyTrainer
+	total  int // rollouts
+	saver  *checkpoints.Saver
+	config []byte
+	bar    *progress.Bar
+	log    io.Writer
+	onStep func(int, map[string]float64)
+	saved  int
+}
+
+// PolicyRollouts is the number of rollouts a run takes: num_episodes passes
+// over the prompts in whole rollout batches, capped by max_steps.
+func PolicyRollouts(cfg configs.Policy, prompts int) int {
+	total := cfg.NumEpisodes * (prompts / cfg.RolloutBatchSize)
+	if cfg.MaxSteps > 0 {
+		total = min(total, cfg.MaxSteps)
+	}
+	return total
+}
+
+func newPolicyLoop(ctx context.Context, cfg configs.Policy, run *rundir.Run, b compute.Backend, runner *rewards.Runner, ck *checkpoints.Checkpoint, log io.Writer) (*policyLoop, error) {
+	actor, err := LoadPolicyModel(ctx, b, cfg.Model, cfg.Seed)
+	if err != nil {
+		return nil, err
+	}
+	ref := actor.Model
+	if ck != nil {
+		// The actor (architecture, weights, tokenizer) comes from the
+		// checkpoint; the reference is the run's starting model.
+		if actor, err = LoadCheckpointModel(ctx, modelAt(ctx, b, cfg.Seed), ck); err != nil {
+			return nil, err
+		}
+		if actor.Model.Config.String() != ref.Config.String() {
+			return nil, fmt.Errorf("trainer: checkpoint %s has another architecture than model %s", ck.Dir, cfg.Model.Path+cfg.Model.InitConfig)
+		}
+	} else if ref, err = refModel(ctx, b, cfg); err != nil {
+		return nil, err
+	}
+	rw, err := newRewarder(ctx, cfg, b, runner)
+	if err != nil {
+		return nil, err
+	}
+	prompts, err := ReadPrompts(ctx, cfg.PromptData, log)
+	if err != nil {
+		return nil, err
+	}
+	prompts, dropped, err := TokenizePrompts(actor, prompts, cfg.PromptMaxLen)
+	if err != nil {
+		return nil, err
+	}
+	if dropped > 0 {
+		fmt.Fprintf(log, "train-policy: %d prompts longer than prompt_max_len %d skipped\n", dropped, cfg.PromptMaxLen)
+	}
+	total := PolicyRollouts(cfg, len(prompts))
+	s := policySettings(cfg, actor, total, len(prompts))
+	t, err := NewPolicyTrainer(actor, ref, rw, RMAdamW(cfg.Optim), s, prompts)
+	if err != nil {
+		return nil, err
+	}
+	text, err := configs.YAML(&cfg)
+	if err != nil {
+		return nil, err
+	}
+	l := &policyLoop{cfg: cfg, run: run, t: t, total: total, config: []byte(text), log: log, saved: -1,
+		saver: &checkpoints.Saver{Root: filepath.Join(run.Dir, PolicyCheckpointDir), Options: checkpoints.Options{Keep: cfg.KeepLast}}}
+	if ck == nil {
+		return l, run.Metrics.Log(0, map[string]float64{"data/prompts": float64(len(prompts)),
+			"data/prompts_too_long": float64(dropped), "optim/total_rollouts": float64(total),
+			"optim/total_updates": float64(s.Schedule.Total)})
+	}
+	if err := l.restore(ck, len(prompts)); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(log, "train-policy: resumed from %s at step %d\n", ck.Dir, t.Cursor.Step)
+	return l, run.Metrics.TruncateAfter(t.Cursor.Step)
+}
+
+// modelAt loads the text model of a Hugging Face directory.
+func modelAt(ctx context.Context, b compute.Backend, seed int64) func(path, tmpl string) (*TextModel, error) {
+	return func(path, tmpl string) (*TextModel, error) {
+		return LoadPolicyModel(ctx, b, configs.Model{Path: path, ChatTemplate: tmpl}, seed)
+	}
+}
+
+// refModel is a second, frozen copy of the starting policy.
+func refModel(ctx context.Context, b compute.Backend, cfg configs.Policy) (*policy.Model, error) {
+	ref, err := LoadPolicyModel(ctx, b, cfg.Model, cfg.Seed)
+	if err != nil {
+		return nil, err
+	}
+	return ref.Model, nil
+}
+
+// newRewarder builds the rule or reward-model rewarder of cfg.
+func newRewarder(ctx context.Context, cfg configs.Policy, b compute.Backend, runner *rewards.Runner) (Rewarder, error) {
+	kind, err := rewards.ParseRewardKind(cfg.RuleReward)
+	if err != nil {
+		return nil, err
+	}
+	rule := RuleRewarder{Runner: runner, Kind: kind, Timeout: cfg.ExecTimeout}
+	if cfg.Reward == "rule" {
+		return rule, nil
+	}
+	rm, err := rewards.LoadRM(ctx, b, cfg.RewardModel, rewards.RMLoadOptions{Seed: uint64(cfg.Seed)})
+	if err != nil {
+		return nil, err
+	}
+	return RMRewarder{RM: rm, Runner: &rule}, nil
+}
+
+// policySettings maps the config onto the trainer's settings; updates per
+// rollout = max_epochs · ceil(samples / train_batch_size).
+func policySettings(cfg configs.Policy, actor *TextModel, rollouts, prompts int) PolicySettings {
+	samples := cfg.RolloutBatchSize * cfg.SamplesPerPrompt
+	updates := rollouts * cfg.MaxEpochs * ((samples + cfg.TrainBatchSize - 1) / cfg.TrainBatchSize)
+	sampling := rollout.Options{
+		Sampling: rollout.Sampling{Temperature: cfg.Temperature, TopP: cfg.TopP, TopK: cfg.TopK,
+			ValidVocab: actor.Tok.VocabSize()},
+		MaxNewTokens: cfg.GenerateMaxLen, StopIDs: actor.StopIDs(), BatchSize: min(64, samples),
+	}
+	return PolicySettings{
+		SamplesPerPrompt: cfg.SamplesPerPrompt, RolloutBatchSize: cfg.RolloutBatchSize,
+		TrainBatchSize: cfg.TrainBatchSize, MicroBatchSize: cfg.MicroBatchSize, MaxEpochs: cfg.MaxEpochs,
+		EpsClip: cfg.EpsClip, DropUniform: cfg.DropUniform, Seed: cfg.Seed, Sampling: sampling,
+		Advantage: AdvantageOptions{Estimator: Estimator(cfg.Estimator), KL: KLEstimator(cfg.KLEstimator),
+			Beta: cfg.InitKLCoef, KLInLoss: cfg.UseKLLoss, Gamma: cfg.Gamma,
+			ClipLo: cfg.RewardClipRange[0], ClipHi: cfg.RewardClipRange[1]},
+		Schedule: Schedule{Peak: cfg.Optim.LearningRate, Warmup: WarmupSteps(max(updates, 1), cfg.Optim.WarmupRatio),
+			Total: max(updates, 1), MinRatio: cfg.Optim.MinLRRatio, Kind: cfg.Optim.Scheduler},
+	}
+}
+
+func (l *policyLoop) loop(ctx context.Context) error {
+	t := l.t
+	l.bar.Add(t.Cursor.Step)
+	for t.Cursor.Step < l.total && ctx.Err() == nil {
+		m, err := t.Step(ctx)
+		if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		step := t.Cursor.Step
+		if err := l.run.Metrics.Log(step, m); err != nil {
+			return err
+		}
+		l.bar.Add(1)
+		l.bar.Describe(fmt.Sprintf("reward %.3f kl %.4f", m["reward/mean"], m["kl/reward_k"]))
+		if l.onStep != nil {
+			l.onStep(step, m)
+		}
+		if l.cfg.SaveSteps > 0 && step%l.cfg.SaveSteps == 0 && step < l.total {
+			if err := l.save(ctx); err != nil && ctx.Err() == nil {
+				return err
+			}
+		}
+	}
+	if ctx.Err() != nil {
+		fctx, cancel := checkpoints.FinalContext(ctx, 2*time.Minute)
+		defer cancel()
+		if err := l.save(fctx); err != nil {
+			return fmt.Errorf("train-policy: interrupted at step %d and the final checkpoint failed: %w", t.Cursor.Step, err)
+		}
+		return fmt.Errorf("train-policy: interrupted at step %d (checkpoint saved): %w", t.Cursor.Step, context.Cause(ctx))
+	}
+	l.bar.Finish()
+	if err := l.save(ctx); err != nil {
+		return err
+	}
+	dir := filepath.Join(l.run.Dir, PolicyModelDir)
+	if err := SaveTextModel(ctx, t.Actor, dir); err != nil {
+		return err
+	}
+	fmt.Fprintf(l.log, "train-policy: %d rollouts done; policy saved to %s\n", t.Cursor.Step, dir)
+	return nil
+}
+
+func (l *policyLoop) save(ctx context.Context) error {
+	t := l.t
+	if l.saved == t.Cursor.Step {
+		return nil
+	}
+	content, err := PolicyCheckpoint(ctx, t.Actor, t.Opt, map[string]any{
+		"cursor": t.Cursor,
+		"policy": policyState{Seed: t.Settings.Seed, Prompts: len(t.Prompts), TotalSteps: l.total},
+	}, l.config)
+	if err != nil {
+		return err
+	}
+	if _, err := l.saver.Save(ctx, int64(t.Cursor.Step), content); err != nil {
+		return err
+	}
+	l.saved = t.Cursor.Step
+	return nil
+}
+
+func (l *policyLoop) restore(ck *checkpoints.Checkpoint, prompts int) error {
+	var st policyState
+	var cur PolicyCursor
+	if err := ck.DecodeState("policy", &st); err != nil {
+		return err
+	}
+	if err := ck.DecodeState("cursor", &cur); err != nil {
+		return err
+	}
+	if st.Seed != l.t.Settings.Seed || st.Prompts != prompts {
+		return fmt.Errorf("trainer: %s: checkpoint of seed %d with %d prompts, this run has seed %d and %d",
+			ck.Dir, st.Seed, st.Prompts, l.t.Settings.Seed, prompts)
+	}
+	if err := RestoreOptimizer(ck, l.t.Opt); err != nil {
+		return err
+	}
+	l.t.Cursor = cur
+	l.saved = cur.Step
+	return nil
+}

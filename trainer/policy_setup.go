@@ -1,0 +1,184 @@
+package trainer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/gomlx/compute"
+
+	"acecoder/configs"
+	"acecoder/policy"
+	"acecoder/policy/chat"
+	"acecoder/policy/safetensors"
+	"acecoder/policy/tokenizer"
+	"acecoder/rewards"
+)
+
+// TextModel is a policy with the tokenizer and chat template it reads and
+// writes text with.
+type TextModel struct {
+	Model        *policy.Model
+	Tok          *tokenizer.Tokenizer
+	Tmpl         *chat.Template
+	TemplateSpec string // the chat_template setting it was built from
+}
+
+// LoadPolicyModel builds a policy from a model section: a Hugging Face
+// directory (model.path; tokenizer and template from it unless given), or a
+// seeded random model of model.init_config (with model.tokenizer, or the
+// untrained byte-level tokenizer). Called twice with the same arguments it
+// gives two models with identical weights in separate stores (the actor
+// and the frozen reference).
+func LoadPolicyModel(ctx context.Context, b compute.Backend, m configs.Model, seed int64) (*TextModel, error) {
+	tok, err := loadTokenizer(m.Tokenizer)
+	if err != nil {
+		return nil, err
+	}
+	var pm *policy.Model
+	dir := ""
+	if m.Path != "" {
+		dir = m.Path
+		if pm, err = policy.Load(ctx, b, m.Path, policy.Options{}); err != nil {
+			return nil, err
+		}
+		if tok == nil {
+			if tok, err = tokenizer.LoadDir(m.Path); err != nil {
+				return nil, fmt.Errorf("trainer: %w", err)
+			}
+		}
+	} else {
+		cfg, err := policy.LoadConfig(m.InitConfig)
+		if err != nil {
+			return nil, fmt.Errorf("trainer: %w", err)
+		}
+		if pm, err = policy.New(b, cfg, policy.InitOptions{Seed: uint64(seed)}); err != nil {
+			return nil, err
+		}
+		if tok == nil {
+			if tok, err = tokenizer.NewByteLevel(); err != nil {
+				return nil, fmt.Errorf("trainer: %w", err)
+			}
+		}
+	}
+	if m.Tokenizer != "" {
+		dir = tokenizerDir(m.Tokenizer)
+	}
+	if tok.VocabSize() > pm.Config.VocabSize {
+		return nil, fmt.Errorf("trainer: tokenizer has %d tokens, model vocab_size %d", tok.VocabSize(), pm.Config.VocabSize)
+	}
+	tmpl, err := rewards.LoadTemplate(m.ChatTemplate, dir)
+	if err != nil {
+		return nil, err
+	}
+	return &TextModel{Model: pm, Tok: tok, Tmpl: tmpl, TemplateSpec: m.ChatTemplate}, nil
+}
+
+// StopIDs are the tokens that end a completion: EOS and the chat
+// end-of-turn tokens the vocabulary has.
+func (t *TextModel) StopIDs() []int32 {
+	var ids []int32
+	seen := map[int]bool{}
+	add := func(id int, ok bool) {
+		if ok && !seen[id] {
+			seen[id] = true
+			ids = append(ids, int32(id))
+		}
+	}
+	add(t.Tok.EOS())
+	for _, tok := range []string{"<|im_end|>", "<|endoftext|>", "<|eot_id|>", "<|end_of_text|>"} {
+		add(t.Tok.ID(tok))
+	}
+	return ids
+}
+
+// PadID is the id used for padding (never attended to).
+func (t *TextModel) PadID() int32 {
+	if id, ok := t.Tok.PAD(); ok {
+		return int32(id)
+	}
+	if ids := t.StopIDs(); len(ids) > 0 {
+		return ids[0]
+	}
+	return 0
+}
+
+// RenderPrompt applies the chat template to a conversation, ready for the
+// assistant's turn.
+func (t *TextModel) RenderPrompt(messages []chat.Message) (string, error) {
+	return t.Tmpl.Render(messages, chat.Options{AddGenerationPrompt: true})
+}
+
+// Encode tokenizes text without adding BOS/EOS: the template already holds
+// what the model needs.
+func (t *TextModel) Encode(text string) []int32 {
+	ids := t.Tok.Encode(text, false)
+	out := make([]int32, len(ids))
+	for i, id := range ids {
+		out[i] = int32(id)
+	}
+	return out
+}
+
+// Decode turns completion ids into text, dropping special tokens.
+func (t *TextModel) Decode(ids []int32) string {
+	xs := make([]int, len(ids))
+	for i, id := range ids {
+		xs[i] = int(id)
+	}
+	return t.Tok.Decode(xs, true)
+}
+
+// ModelTensors copies every weight of m as a float32 safetensors tensor.
+func ModelTensors(ctx context.Context, m *policy.Model) ([]safetensors.Tensor, error) {
+	var ts []safetensors.Tensor
+	for _, p := range m.Config.Params() {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		vals, shape, err := m.Weight(p.Name)
+		if err != nil {
+			return nil, err
+		}
+		raw, err := safetensors.EncodeFloat32(nil, vals, safetensors.F32)
+		if err != nil {
+			return nil, err
+		}
+		ts = append(ts, safetensors.Tensor{Name: p.Name, DType: safetensors.F32, Shape: shape, Data: raw})
+	}
+	return ts, nil
+}
+
+// WriteModelWeights writes m's weights as one safetensors file.
+func WriteModelWeights(ctx context.Context, m *policy.Model, w io.Writer) error {
+	ts, err := ModelTensors(ctx, m)
+	if err != nil {
+		return err
+	}
+	return WriteSafetensors(w, ts)
+}
+
+// SaveTextModel writes a Hugging Face directory: config.json, weights and
+// the tokenizer files, so the result loads with LoadPolicyModel (model.path).
+func SaveTextModel(ctx context.Context, t *TextModel, dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("trainer: %w", err)
+	}
+	tmp, err := os.MkdirTemp(filepath.Dir(filepath.Clean(dir)), ".save-*")
+	if err != nil {
+		return fmt.Errorf("trainer: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	if err := t.Tok.Save(tmp); err != nil {
+		return fmt.Errorf("trainer: %w", err)
+	}
+	if err := t.Model.Save(ctx, dir, policy.SaveOptions{TokenizerDir: tmp}); err != nil {
+		return err
+	}
+	return nil
+}
+
+var errNoPrompts = errors.New("trainer: no usable prompts")

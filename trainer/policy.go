@@ -198,7 +198,7 @@ func experienceMetrics(exp *Experience, n int) map[string]float64 {
 		"reward/mean": mean, "reward/std": std,
 		"rollout/response_length": length / total, "rollout/stop_frac": stops / total,
 		"rollout/uniform_groups": uniform / math.Max(1, total/float64(n)),
-		"kl/reward_k": kl / math.Max(1, tokens),
+		"kl/reward_k":            kl / math.Max(1, tokens),
 	}
 	if executed > 0 {
 		m["reward/pass_rate"], m["reward/all_pass"] = pass/executed, all/executed

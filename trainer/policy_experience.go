@@ -14,9 +14,9 @@ import (
 // Experience is one rollout batch with everything the update needs.
 // Samples are ordered by (prompt, sample), so groups are contiguous.
 type Experience struct {
-	Seqs      [][]int32   // prompt + completion ids
-	CompLen   []int       // completion tokens of each sample
-	Texts     []string    // decoded completions
+	Seqs      [][]int32 // prompt + completion ids
+	CompLen   []int     // completion tokens of each sample
+	Texts     []string  // decoded completions
 	Rewards   []SampleReward
 	OldLogp   [][]float64 // [n][T_i] log π_old of the completion tokens
 	RefLogp   [][]float64 // [n][T_i] log π_ref

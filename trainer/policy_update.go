@@ -28,7 +28,7 @@ func (t *PolicyTrainer) updateGraph(_ *model.Scope, in []*Node) []*Node {
 // updateStats sums what the update steps report.
 type updateStats struct {
 	loss, clipFrac, kl, gradNorm, lr float64
-	microBatches, steps, tokens  int
+	microBatches, steps, tokens      int
 }
 
 // selectForUpdate returns the samples that enter the update: all of them,

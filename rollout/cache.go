@@ -9,24 +9,30 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 )
 
-// hostCache is the KV cache of a decode batch: 2L tensors (K of each layer,
-// then V) of shape [B,KV,M,hd], held in backend buffers shared with the
-// host where the backend allows (the go backend does), so the host writes
-// each step's new slot in place and the graph reads the cache without a
-// copy. Row r's tokens occupy slots 0..len−1 (no left padding: each row has
-// its own positions and length, masked by the step's bias).
+// hostCache is the KV cache of a decode batch: per layer K as [B,KV,hd,M]
+// (transposed, so q·K is a plain matrix product on the go backend) and V
+// as [B,KV,M,hd]; tensors K of each layer, then V of each layer. They are
+// held in backend buffers shared with the host where the backend allows
+// (the go backend does), so the host writes each step's new slot in place
+// and the graph reads the cache without a copy. Row r's tokens occupy
+// slots 0..len−1 (no left padding: each row has its own positions and
+// length, masked by the step's bias).
 type hostCache struct {
-	b, kv, m, hd int
-	t            []*tensors.Tensor
+	b, kv, m, hd, layers int
+	t                    []*tensors.Tensor
 }
 
 func newHostCache(backend compute.Backend, layers, b, kv, m, hd int) (*hostCache, error) {
-	c := &hostCache{b: b, kv: kv, m: m, hd: hd}
-	for range 2 * layers {
-		t, err := tensors.FromShapeForBackend(backend, 0, shapes.Make(dtypes.Float32, b, kv, m, hd))
+	c := &hostCache{b: b, kv: kv, m: m, hd: hd, layers: layers}
+	for i := range 2 * layers {
+		dims := []int{b, kv, m, hd}
+		if i < layers {
+			dims = []int{b, kv, hd, m}
+		}
+		t, err := tensors.FromShapeForBackend(backend, 0, shapes.Make(dtypes.Float32, dims...))
 		if err != nil {
 			c.free()
-			return nil, fmt.Errorf("rollout: cache [%d,%d,%d,%d]: %w", b, kv, m, hd, err)
+			return nil, fmt.Errorf("rollout: cache %v: %w", dims, err)
 		}
 		c.t = append(c.t, t)
 	}
@@ -44,9 +50,16 @@ func (c *hostCache) free() {
 	c.t = nil
 }
 
-// offset is the flat index of (row, head, slot, 0).
-func (c *hostCache) offset(row, head, slot int) int {
-	return ((row*c.kv+head)*c.m + slot) * c.hd
+// put stores vector x [hd] of (row, head, slot) in tensor i's flat data.
+func (c *hostCache) put(i int, flat []float32, row, head, slot int, x []float32) {
+	base := (row*c.kv + head) * c.m * c.hd
+	if i >= c.layers { // V [.., M, hd]
+		copy(flat[base+slot*c.hd:], x[:c.hd])
+		return
+	}
+	for d, v := range x[:c.hd] { // K [.., hd, M]
+		flat[base+d*c.m+slot] = v
+	}
 }
 
 // writeSlot stores one token's keys and values at slot of each listed row:
@@ -59,7 +72,7 @@ func (c *hostCache) writeSlot(kv []float32, rows, slots []int) {
 			for j, r := range rows {
 				for h := range c.kv {
 					from := (r*c.kv + h) * c.hd
-					copy(flat[c.offset(r, h, slots[j]):], src[from:from+c.hd])
+					c.put(i, flat, r, h, slots[j], src[from:from+c.hd])
 				}
 			}
 		})
@@ -74,21 +87,31 @@ func (c *hostCache) writePrompt(row int, kv []float32, t, n int) {
 		src := kv[i*per : (i+1)*per]
 		tensors.MustMutableFlatData(tt, func(flat []float32) {
 			for h := range c.kv {
-				copy(flat[c.offset(row, h, 0):c.offset(row, h, n)], src[h*t*c.hd:])
+				for s := range n {
+					from := (h*t + s) * c.hd
+					c.put(i, flat, row, h, s, src[from:from+c.hd])
+				}
 			}
 		})
 	}
 }
 
 // moveTo copies the first lens[i] slots of row from[i] of c into row i of
-// dst (a cache of another batch or length).
+// dst (a cache of another batch size or length).
 func (c *hostCache) moveTo(dst *hostCache, from, lens []int) {
 	for i := range c.t {
 		tensors.MustConstFlatData(c.t[i], func(src []float32) {
 			tensors.MustMutableFlatData(dst.t[i], func(flat []float32) {
 				for r, o := range from {
 					for h := range c.kv {
-						copy(flat[dst.offset(r, h, 0):dst.offset(r, h, lens[r])], src[c.offset(o, h, 0):])
+						sb, db := (o*c.kv+h)*c.m*c.hd, (r*c.kv+h)*dst.m*dst.hd
+						if i >= c.layers {
+							copy(flat[db:db+lens[r]*c.hd], src[sb:])
+							continue
+						}
+						for d := range c.hd {
+							copy(flat[db+d*dst.m:db+d*dst.m+lens[r]], src[sb+d*c.m:])
+						}
 					}
 				}
 			})

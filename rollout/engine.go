@@ -7,6 +7,8 @@ import (
 	"sync"
 
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph DSL
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 
@@ -81,6 +83,7 @@ type Engine struct {
 	model           *policy.Model
 	mu              sync.Mutex
 	prefill, decode *model.Exec
+	weightsT        []*tensors.Tensor // transposes of linearNames, refreshed per generation
 }
 
 // New builds the engine's executors (compiled lazily per shape).
@@ -98,7 +101,7 @@ func New(m *policy.Model) (*Engine, error) {
 		return nil, fmt.Errorf("rollout: prefill executor: %w", err)
 	}
 	dec, err := model.NewExec(m.Backend, m.Store, func(_ *model.Scope, in []*Node) []*Node {
-		logits, kv := b.decode(in[0], in[1], in[2], in[3:3+2*n])
+		logits, kv := b.decode(in[0], in[1], in[2], in[3:3+2*n], in[3+2*n:])
 		return []*Node{logits, kv}
 	})
 	if err != nil {
@@ -142,6 +145,9 @@ func (e *Engine) Stream(ctx context.Context, reqs []Request, opts Options, out c
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if err := e.syncWeights(); err != nil {
+		return err
+	}
 	s := newScheduler(e, reqs, opts, out)
 	defer s.close()
 	return s.run(ctx)
@@ -205,4 +211,42 @@ func exec(e *model.Exec, args ...any) (a, b []float32, err error) {
 		b, err = tensors.CopyFlatData[float32](out[1])
 	}
 	return a, b, err
+}
+
+// syncWeights copies the model's current matrices, transposed to [in,out],
+// into the decode step's weight inputs. It runs at the start of every
+// generation (one pass over the weights), so samples always come from the
+// weights the store holds then, e.g. after a trainer's update.
+func (e *Engine) syncWeights() error {
+	names := linearNames(e.model.Config)
+	for i, name := range names {
+		w, dims, err := e.model.Weight(name)
+		if err != nil {
+			return fmt.Errorf("rollout: %w", err)
+		}
+		out, in := dims[0], dims[1]
+		if len(e.weightsT) <= i {
+			t, err := tensors.FromShapeForBackend(e.model.Backend, 0, shapes.Make(dtypes.Float32, in, out))
+			if err != nil {
+				return fmt.Errorf("rollout: weight %s: %w", name, err)
+			}
+			e.weightsT = append(e.weightsT, t)
+		}
+		tensors.MustMutableFlatData(e.weightsT[i], func(flat []float32) { transpose(flat, w, out, in) })
+	}
+	return nil
+}
+
+// transpose writes the [c,r] transpose of the row-major [r,c] src into dst.
+func transpose(dst, src []float32, r, c int) {
+	const tile = 32
+	for i0 := 0; i0 < r; i0 += tile {
+		for j0 := 0; j0 < c; j0 += tile {
+			for i := i0; i < min(i0+tile, r); i++ {
+				for j := j0; j < min(j0+tile, c); j++ {
+					dst[j*r+i] = src[i*c+j]
+				}
+			}
+		}
+	}
 }

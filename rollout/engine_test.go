@@ -215,7 +215,9 @@ func TestStreamSendsShortSamplesFirst(t *testing.T) {
 		Stop: func(prompt int, c []int32) bool { return prompt == 0 && len(c) == 2 }}
 	out := make(chan Sample)
 	errc := make(chan error, 1)
-	go func() { errc <- e.Stream(context.Background(), []Request{{PromptIDs: ps[1], N: 2}, {PromptIDs: ps[0], N: 2}}, opts, out) }()
+	go func() {
+		errc <- e.Stream(context.Background(), []Request{{PromptIDs: ps[1], N: 2}, {PromptIDs: ps[0], N: 2}}, opts, out)
+	}()
 	// Request 0 stops after 2 tokens, request 1 runs 40: both of request 0's
 	// samples arrive while request 1's rows are still decoding.
 	var order []int

@@ -23,8 +23,38 @@ import (
 // exp of it underflows to exactly 0 in float32.
 const maskedBias = -1e30
 
-// blocks builds decoder layers over the weights of d.
-type blocks struct{ d *policy.Decoder }
+// blocks builds decoder layers over the weights of d. When wt is set it
+// maps HF matrix names to their transposes [in,out], fed as graph inputs
+// (see linearNames), so a decode step does not transpose every weight.
+type blocks struct {
+	d  *policy.Decoder
+	wt map[string]*Node
+}
+
+// linearNames lists the matrices a decode step multiplies by, in the order
+// of the decode graph's transposed-weight inputs: per layer q, k, v, o,
+// gate, up, down; then the LM head (the embedding when tied).
+func linearNames(c *policy.Config) []string {
+	var names []string
+	for l := range c.NumHiddenLayers {
+		p := "model.layers." + strconv.Itoa(l) + "."
+		for _, n := range []string{"self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj", "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj"} {
+			names = append(names, p+n+".weight")
+		}
+	}
+	if c.TieWordEmbeddings {
+		return append(names, "model.embed_tokens.weight")
+	}
+	return append(names, "lm_head.weight")
+}
+
+// matrix returns x·Wᵀ for the HF matrix name: [...,in] → [...,out].
+func (b blocks) matrix(x *Node, name string) *Node {
+	if wt, ok := b.wt[name]; ok {
+		return Dot(x, wt).General([]int{x.Rank() - 1}, nil, []int{0}, nil)
+	}
+	return matmulT(x, b.weight(x.Graph(), name))
+}
 
 func (b blocks) weight(g *Graph, name string) *Node {
 	path := policy.VariablePath(b.d.Scope, name)
@@ -40,7 +70,7 @@ func (b blocks) weight(g *Graph, name string) *Node {
 // contraction axis leading on the right the go backend's small-matrix path
 // uses broadcast-FMA instead of per-element dot products.
 func (b blocks) linear(x *Node, name string, bias bool) *Node {
-	y := matmulT(x, b.weight(x.Graph(), name+".weight"))
+	y := b.matrix(x, name+".weight")
 	if bias {
 		w := b.weight(x.Graph(), name+".bias")
 		dims := make([]int, y.Rank())
@@ -80,14 +110,15 @@ func (b blocks) layer(l int, x, cos, sin *Node, attend attendFn) *Node {
 	o := Reshape(attend(q, k, v), bs, s, kv*grp*hd)
 	x = Add(x, b.linear(o, p+"self_attn.o_proj", c.OBias()))
 	h = policy.RMSNorm(x, b.weight(g, p+"post_attention_layernorm.weight"), c.RMSNormEps)
-	act := Mul(policy.SiLU(b.linear(h, p+"mlp.gate_proj", false)), b.linear(h, p+"mlp.up_proj", false))
+	act := Mul(silu(b.linear(h, p+"mlp.gate_proj", false)), b.linear(h, p+"mlp.up_proj", false))
 	return Add(x, b.linear(act, p+"mlp.down_proj", false))
 }
 
 // finalLogits applies the final norm and the LM head: x [B,S,D] → [B,S,V].
 func (b blocks) finalLogits(x *Node) *Node {
 	c := b.d.Config
-	return b.d.Head(policy.RMSNorm(x, b.weight(x.Graph(), "model.norm.weight"), c.RMSNormEps))
+	h := policy.RMSNorm(x, b.weight(x.Graph(), "model.norm.weight"), c.RMSNormEps)
+	return b.matrix(h, linearNames(c)[7*c.NumHiddenLayers])
 }
 
 // prefill runs prompts right-padded to T: ids, mask [P,T] int32 (mask 1 on
@@ -122,13 +153,19 @@ func (b blocks) prefill(ids, mask *Node) (logits, kv *Node) {
 
 // decode runs one new token per row against the host cache: ids, pos
 // [B,1] int32; bias [B,M] float32 (0 on the row's filled slots, maskedBias
-// elsewhere); cache K then V per layer, each [B,KV,M,hd]. The new token
+// elsewhere); cache K of each layer [B,KV,hd,M], then V of each layer
+// [B,KV,M,hd] (see hostCache). The new token
 // attends to its row's filled slots and to itself. It returns the logits
 // [B,V] and the new token's keys and values [2L,B,KV,hd] for the host to
-// store at the row's next slot.
-func (b blocks) decode(ids, pos, bias *Node, cache []*Node) (logits, kv *Node) {
+// store at the row's next slot. weightsT are the transposed matrices of
+// linearNames.
+func (b blocks) decode(ids, pos, bias *Node, cache, weightsT []*Node) (logits, kv *Node) {
 	c := b.d.Config
 	n := c.NumHiddenLayers
+	b.wt = map[string]*Node{}
+	for i, name := range linearNames(c) {
+		b.wt[name] = weightsT[i]
+	}
 	bs := ids.Shape().Dim(0)
 	cos, sin := policy.RopeCosSin(pos, policy.InvFreq(c))
 	// Bias over [cache slots…, self]: the new token always sees itself.
@@ -148,17 +185,19 @@ func (b blocks) decode(ids, pos, bias *Node, cache []*Node) (logits, kv *Node) {
 }
 
 // attendStep is grouped-query attention of one query per row over the cache
-// and the row's own new key: q [B,1,KV,G,hd], k, v [B,KV,hd], cache kc, vc
-// [B,KV,M,hd], bias [B,1,1,M+1] → [B,1,KV,G,hd]. Scores are
+// and the row's own new key: q [B,1,KV,G,hd], k, v [B,KV,hd], cache kc
+// [B,KV,hd,M] and vc [B,KV,M,hd], bias [B,1,1,M+1] → [B,1,KV,G,hd]. Both
+// products contract an axis that leads on the right-hand side, the go
+// backend's broadcast-FMA path. Scores are
 // q·k/√hd + bias, softmax over the M cache slots and the new token.
 func attendStep(q, k, v, kc, vc, bias *Node) *Node {
 	bs, kv, grp, hd := q.Shape().Dim(0), q.Shape().Dim(2), q.Shape().Dim(3), q.Shape().Dim(4)
-	m := kc.Shape().Dim(2)
+	m := kc.Shape().Dim(3)
 	qq := Reshape(q, bs, kv, grp, hd)
-	cached := Dot(qq, kc).General([]int{3}, []int{0, 1}, []int{3}, []int{0, 1}) // [B,KV,G,M]
+	cached := Dot(qq, kc).General([]int{3}, []int{0, 1}, []int{2}, []int{0, 1}) // [B,KV,G,M]
 	self := ReduceAndKeep(Mul(qq, ExpandAxes(k, 2)), ReduceSum, -1)             // [B,KV,G,1]
 	scores := MulScalar(Concatenate([]*Node{cached, self}, -1), 1/math.Sqrt(float64(hd)))
-	probs := Softmax(Add(scores, bias), -1)
+	probs := softmax(Add(scores, bias))
 	pc := Slice(probs, AxisRange(), AxisRange(), AxisRange(), AxisRange(0, m))
 	ps := Slice(probs, AxisRange(), AxisRange(), AxisRange(), AxisRange(m, m+1))
 	out := Dot(pc, vc).General([]int{3}, []int{0, 1}, []int{2}, []int{0, 1}) // [B,KV,G,hd]
@@ -176,7 +215,33 @@ func attendPrompt(q, k, v, bias *Node) *Node {
 	vb := Reshape(TransposeAllAxes(v, 0, 2, 1, 3), p*kv, t, hd)
 	scores := Dot(qb, kb).General([]int{2}, []int{0}, []int{2}, []int{0}) // [P·KV, G·T, T]
 	scores = Reshape(MulScalar(scores, 1/math.Sqrt(float64(hd))), p, kv, grp, t, t)
-	probs := Reshape(Softmax(Add(scores, bias), -1), p*kv, grp*t, t)
+	probs := Reshape(softmax(Add(scores, bias)), p*kv, grp*t, t)
 	out := Dot(probs, vb).General([]int{2}, []int{0}, []int{1}, []int{0}) // [P·KV, G·T, hd]
 	return TransposeAllAxes(Reshape(out, p, kv, grp, t, hd), 0, 3, 1, 2, 4)
+}
+
+// softmax over the last axis uses the backend's fused softmax where it has
+// one. graph.Softmax also builds the decomposed form (for gradients), which
+// the go backend then evaluates as well; sampling needs no gradients.
+func softmax(x *Node) *Node {
+	var out *Node
+	err := exceptions.TryCatch[error](func() { out = BackendFusedSoftmax(x, x.Rank()-1) })
+	if err != nil {
+		return Softmax(x, -1)
+	}
+	return out
+}
+
+// silu is x·sigmoid(x) with sigmoid(x) = softmax([x, 0])₀, so the go
+// backend evaluates it with its fused softmax (a polynomial exp) rather
+// than its Exp/Logistic ops, which call math.Exp per element and measured
+// ~20× slower per element inside decode steps on this machine.
+func silu(x *Node) *Node {
+	pair := Stack([]*Node{x, ZerosLike(x)}, -1)
+	spec := make([]SliceAxisSpec, 0, x.Rank()+1)
+	for range x.Rank() {
+		spec = append(spec, AxisRange())
+	}
+	sig := Squeeze(Slice(softmax(pair), append(spec, AxisRange(0, 1))...), -1)
+	return Mul(x, sig)
 }

@@ -7,8 +7,8 @@ import (
 )
 
 // layout sizes the cache for the live rows (batch: BatchSize while samples
-// wait, else the power of two holding the live rows; length: the power of
-// two holding every row's next slot) and places rows that are new.
+// wait, else the power of two holding the live rows; length: cacheSlots of
+// the longest row's next slot) and places rows that are new.
 func (s *scheduler) layout() error {
 	needB := min(bucket(len(s.rows), 1), s.opts.BatchSize)
 	if len(s.pending) > 0 {
@@ -18,7 +18,7 @@ func (s *scheduler) layout() error {
 	for _, r := range s.rows {
 		longest = max(longest, r.len+1)
 	}
-	needM := bucket(longest, 32)
+	needM := cacheSlots(longest)
 	if s.cache == nil || s.cache.b != needB || s.cache.m < needM {
 		return s.rebuild(needB, needM)
 	}
@@ -106,6 +106,9 @@ func (s *scheduler) step() error {
 	for _, t := range s.cache.t {
 		args = append(args, t)
 	}
+	for _, t := range s.e.weightsT {
+		args = append(args, t)
+	}
 	logits, kv, err := exec(s.e.decode, args...)
 	if err != nil {
 		return fmt.Errorf("rollout: decode step [%d rows, %d slots]: %w", b, m, err)
@@ -117,4 +120,14 @@ func (s *scheduler) step() error {
 		r.len++
 	}
 	return nil
+}
+
+// cacheSlots is the cache length used for n slots: a power of two up to
+// 256 (at least 32), then a multiple of 128, so attention reads at most
+// 128 idle slots per row while the number of compiled shapes stays small.
+func cacheSlots(n int) int {
+	if n <= 256 {
+		return bucket(n, 32)
+	}
+	return (n + 127) / 128 * 128
 }

@@ -89,3 +89,38 @@ func FuzzReadParquet(f *testing.F) {
 		_ = readParquet(ctx, r, int64(len(b)), "fuzz", func(_ int, p FactoryPair) error { return nil })
 	})
 }
+
+// Files written by other tools may use narrower types (int32 ids, float32
+// rates, boolean test results) or lack a column; the reader converts them.
+type variantInference struct {
+	ModelName    string  `parquet:"model_name"`
+	CompletionID int32   `parquet:"completion_id"`
+	Completion   string  `parquet:"completion"`
+	PassRate     float32 `parquet:"pass_rate"`
+	TestResults  []bool  `parquet:"test_results,list"`
+}
+
+type variantRow struct {
+	ID         string             `parquet:"id"`
+	Question   string             `parquet:"question"`
+	TestCases  []string           `parquet:"test_cases,list"`
+	Inferences []variantInference `parquet:"inferences,list"`
+}
+
+func TestParquetSchemaVariants(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "variant.parquet")
+	rows := []variantRow{{ID: "a", Question: "q", TestCases: []string{"assert 1", "assert 2"},
+		Inferences: []variantInference{{ModelName: "m", CompletionID: 3, Completion: "c", PassRate: 0.5, TestResults: []bool{true, false}}}}}
+	if err := writeFileAtomic(path, func(w io.Writer) error { return writeParquet(w, rows) }); err != nil {
+		t.Fatal(err)
+	}
+	var got []AceCodeRow
+	if _, err := ReadAceCode(context.Background(), path, func(r AceCodeRow) error { got = append(got, r); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	want := []AceCodeRow{{ID: "a", Question: "q", TestCases: []string{"assert 1", "assert 2"},
+		Inferences: []Inference{{ModelName: "m", CompletionID: 3, Completion: "c", PassRate: 0.5, TestResults: []int{1, 0}}}}}
+	if diff := cmp.Diff(want, got, cmpNilEmpty); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}

@@ -197,26 +197,29 @@ func adversarialCases(t *testing.T, secret string, port int) []adversarialCase {
 	}
 }
 
-// sandboxProcesses lists host processes running as one of the sandbox uids.
+// sandboxProcesses lists the processes in the PID namespaces of r's
+// workers, other than the workers themselves (other runners on the same
+// host use the same uids, so uids alone would not tell them apart).
 func sandboxProcesses(t *testing.T, r *Runner) []string {
 	t.Helper()
-	lo, hi := r.opts.BaseUID, r.opts.BaseUID+r.opts.Workers
+	namespaces, workers := map[string]bool{}, map[string]bool{}
+	for _, s := range r.slots {
+		if s.p == nil || s.p.cmd.Process == nil {
+			continue
+		}
+		pid := strconv.Itoa(s.p.cmd.Process.Pid)
+		if ns, err := os.Readlink(filepath.Join("/proc", pid, "ns", "pid")); err == nil {
+			namespaces[ns], workers[pid] = true, true
+		}
+	}
 	entries, _ := os.ReadDir("/proc")
 	var out []string
 	for _, e := range entries {
-		if _, err := strconv.Atoi(e.Name()); err != nil {
+		if _, err := strconv.Atoi(e.Name()); err != nil || workers[e.Name()] {
 			continue
 		}
-		data, err := os.ReadFile(filepath.Join("/proc", e.Name(), "status"))
-		if err != nil {
-			continue
-		}
-		for _, line := range strings.Split(string(data), "\n") {
-			if f := strings.Fields(line); len(f) > 1 && f[0] == "Uid:" {
-				if uid, _ := strconv.Atoi(f[1]); uid >= lo && uid < hi {
-					out = append(out, e.Name())
-				}
-			}
+		if ns, err := os.Readlink(filepath.Join("/proc", e.Name(), "ns", "pid")); err == nil && namespaces[ns] {
+			out = append(out, e.Name())
 		}
 	}
 	return out

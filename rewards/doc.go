@@ -92,6 +92,12 @@
 //     record pipe, patches the harness with ctypes, forges records) can
 //     fake their outcome. Only `assert <expr> == <literal>` tests are
 //     immune to that, because the literal never enters the sandbox.
+//   - Memory remnants: children are forked from the worker, whose heap may
+//     still hold bytes of earlier jobs run on that worker (other samples'
+//     program text and returned values, never expected literals). A
+//     program that scans its own address space could find them. Forking
+//     children from a pristine zygote that never sees job data would close
+//     this; it is not done.
 //   - Guessing: a program that hard-codes expected outputs it can infer
 //     from the question passes legitimately as far as the runner knows.
 //   - Side channels and resource contention: CPU time, memory bandwidth

@@ -110,6 +110,16 @@ func FuzzRecoverJSON(f *testing.F) {
 		f.Add(s, 10)
 	}
 	f.Fuzz(func(t *testing.T, reply string, cut int) {
+		if r, err := ParseSynthReply(reply); err == nil {
+			if r.Question == "" || len(r.Tests) == 0 {
+				t.Fatalf("ParseSynthReply(%q) accepted %+v", reply, r)
+			}
+			for _, tc := range r.Tests {
+				if !strings.HasPrefix(tc, "assert") {
+					t.Fatalf("ParseSynthReply(%q) kept non-assert %q", reply, tc)
+				}
+			}
+		}
 		if raw, err := RecoverJSON(reply); err == nil {
 			var m map[string]any
 			if err := json.Unmarshal(raw, &m); err != nil {

@@ -2,19 +2,24 @@
 // with a scalar value head) on preference pairs of programs.
 //
 //	train-rm --config configs/rm-tiny.yaml [--key value ...] [--print-config]
+//
+// The run directory receives config.yaml, run.json, metrics.jsonl,
+// checkpoints/step-%08d/ and, at the end, model/ (the reward model as a
+// Hugging Face directory). --resume latest continues the newest valid
+// checkpoint of out_dir; --resume PATH a given checkpoint. SIGINT/SIGTERM
+// write a final checkpoint before exiting.
 package main
 
 import (
-	"fmt"
-
 	"github.com/spf13/cobra"
 
 	"acecoder/configs"
 	"acecoder/internal/cli"
+	"acecoder/trainer"
 )
 
 func newRoot() *cobra.Command {
-	root, _ := cli.NewRoot("train-rm", "train a Bradley-Terry reward model on preference pairs")
+	root, g := cli.NewRoot("train-rm", "train a Bradley-Terry reward model on preference pairs")
 	cfg := configs.DefaultRM()
 	c := cli.WithConfig(root, &cfg)
 	root.Args = cobra.NoArgs
@@ -27,7 +32,7 @@ func newRoot() *cobra.Command {
 			return err
 		}
 		defer run.Close()
-		return fmt.Errorf("the reward-model training loop: %w", cli.ErrNotBuilt)
+		return trainer.TrainRM(cmd.Context(), cfg, run, trainer.RMRunOptions{Quiet: g.Quiet, Log: cmd.ErrOrStderr()})
 	}
 	return root
 }

@@ -1,0 +1,116 @@
+package trainer
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"acecoder/rewards"
+)
+
+// AcePreamble is AceCoder's fixed assistant preamble (see rewards.AcePreamble).
+const AcePreamble = rewards.AcePreamble
+
+// RMExample is a tokenized pair: the rendered chosen and rejected
+// conversations.
+type RMExample struct {
+	Chosen, Rejected []int32
+}
+
+// Tokens is the number of tokens of both sides.
+func (e RMExample) Tokens() int { return len(e.Chosen) + len(e.Rejected) }
+
+// WithPreamble prefixes a program with AcePreamble unless it already
+// starts with it.
+func WithPreamble(program string) string { return rewards.WithPreamble(program) }
+
+// TokenizePairs renders each side of each pair as the conversation
+// [user: prompt, assistant: program] with rm's chat template and tokenizes
+// it, truncating to rm.MaxLength. It returns how many sides were truncated.
+func TokenizePairs(rm *rewards.RewardModel, pairs []Pair, preamble bool) ([]RMExample, int, error) {
+	out := make([]RMExample, len(pairs))
+	truncated := 0
+	for i, p := range pairs {
+		var sides [2][]int32
+		for s, prog := range []string{p.Chosen, p.Rejected} {
+			if preamble {
+				prog = WithPreamble(prog)
+			}
+			text, err := rm.Render(p.Prompt, prog)
+			if err != nil {
+				return nil, 0, fmt.Errorf("trainer: pair %d (%s): %w", i, p.ID, err)
+			}
+			ids, cut := rm.Encode(text)
+			if len(ids) == 0 {
+				return nil, 0, fmt.Errorf("trainer: pair %d (%s) renders to no tokens", i, p.ID)
+			}
+			if cut {
+				truncated++
+			}
+			sides[s] = ids
+		}
+		out[i] = RMExample{Chosen: sides[0], Rejected: sides[1]}
+	}
+	return out, truncated, nil
+}
+
+// SplitEval holds out ceil(frac·n) pairs, chosen by a permutation seeded
+// with seed, and returns (train, eval) keeping the file order within each.
+func SplitEval[T any](items []T, frac float64, seed int64) (train, eval []T) {
+	n := len(items)
+	k := int(float64(n)*frac + 0.999999)
+	if frac <= 0 || n < 2 {
+		return items, nil
+	}
+	k = min(k, n-1)
+	held := make([]bool, n)
+	for _, i := range rand.New(rand.NewPCG(uint64(seed), 0xe7a1)).Perm(n)[:k] {
+		held[i] = true
+	}
+	for i, it := range items {
+		if held[i] {
+			eval = append(eval, it)
+		} else {
+			train = append(train, it)
+		}
+	}
+	return train, eval
+}
+
+// EpochOrder is the shuffled order of n training items in an epoch: a
+// permutation that depends only on (seed, epoch), so a resumed run replays
+// it without saving it.
+func EpochOrder(n int, seed int64, epoch int) []int {
+	return rand.New(rand.NewPCG(uint64(seed), 0xda7a0000+uint64(epoch))).Perm(n)
+}
+
+// DropoutKeep returns a [rows·d] inverted-dropout mask for the value head:
+// each entry is 0 with probability p, else 1/(1−p). It depends only on
+// (seed, step, micro), so the host-side RNG needs no saved state and a
+// resumed run draws the same masks. p = 0 gives all ones.
+func DropoutKeep(rows, d int, p float64, seed int64, step, micro int) []float32 {
+	out := make([]float32, rows*d)
+	if p <= 0 {
+		for i := range out {
+			out[i] = 1
+		}
+		return out
+	}
+	rng := rand.New(rand.NewPCG(uint64(seed)^0xd409, uint64(step)<<20|uint64(micro)))
+	scale := float32(1 / (1 - p))
+	for i := range out {
+		if rng.Float64() >= p {
+			out[i] = scale
+		}
+	}
+	return out
+}
+
+// PairBatch stacks the chosen sides of exs[idx] and then their rejected
+// sides into one left-padded batch [2·len(idx), S].
+func PairBatch(exs []RMExample, idx []int) (rewards.Batch, error) {
+	seqs := make([][]int32, 2*len(idx))
+	for i, k := range idx {
+		seqs[i], seqs[len(idx)+i] = exs[k].Chosen, exs[k].Rejected
+	}
+	return rewards.PadBatch(seqs, rewards.PadMultiple)
+}

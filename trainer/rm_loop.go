@@ -1,0 +1,217 @@
+package trainer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"time"
+
+	"github.com/gomlx/compute"
+
+	"acecoder/backend"
+	"acecoder/checkpoints"
+	"acecoder/configs"
+	"acecoder/progress"
+	"acecoder/rewards"
+	"acecoder/rundir"
+)
+
+// RMRunOptions are the run-time knobs of TrainRM that are not config keys.
+type RMRunOptions struct {
+	Quiet bool      // no progress bar
+	Log   io.Writer // warnings and one-line summaries; nil discards
+	// Backend overrides cfg.Backend (tests share one).
+	Backend compute.Backend
+	// OnStep is called after each logged step with its metrics.
+	OnStep func(step int, metrics map[string]float64)
+}
+
+// Run-directory entries of a reward-model run.
+const (
+	RMCheckpointDir = "checkpoints" // step-%08d/ checkpoints
+	RMModelDir      = "model"       // the final reward model, HF format
+)
+
+// TrainRM runs train-rm in run's directory: it resumes per cfg.Resume,
+// trains, logs metrics to metrics.jsonl, evaluates held-out pair accuracy
+// every eval_steps, checkpoints every save_steps, and saves the final model
+// to <run>/model. When ctx is cancelled (SIGINT/SIGTERM) it writes a final
+// checkpoint and returns an error wrapping ctx's cause.
+func TrainRM(ctx context.Context, cfg configs.RM, run *rundir.Run, opts RMRunOptions) error {
+	log := opts.Log
+	if log == nil {
+		log = io.Discard
+	}
+	root := filepath.Join(run.Dir, RMCheckpointDir)
+	ck, skipped, err := checkpoints.Resolve(cfg.Resume, root)
+	for _, s := range skipped {
+		fmt.Fprintf(log, "train-rm: skipped invalid checkpoint: %v\n", s)
+	}
+	if errors.Is(err, checkpoints.ErrNoCheckpoint) && cfg.Resume == checkpoints.ResumeLatest {
+		fmt.Fprintf(log, "train-rm: no checkpoint under %s, starting fresh\n", root)
+		ck, err = nil, nil
+	}
+	if err != nil {
+		return err
+	}
+	b := opts.Backend
+	if b == nil {
+		if b, err = backend.Open(cfg.Backend); err != nil {
+			return err
+		}
+	}
+	l, err := newRMLoop(ctx, cfg, run, b, ck, log)
+	if err != nil {
+		return err
+	}
+	l.onStep = opts.OnStep
+	l.bar = progress.New(l.t.Settings.Schedule.Total, "train-rm", progress.Options{Quiet: opts.Quiet})
+	l.bar.Add(l.t.Cursor.Step)
+	return l.loop(ctx)
+}
+
+// rmLoop is the state of one TrainRM call.
+type rmLoop struct {
+	cfg      configs.RM
+	run      *rundir.Run
+	t        *RMTrainer
+	saver    *checkpoints.Saver
+	tokFiles map[string][]byte
+	config   []byte
+	bar      *progress.Bar
+	log      io.Writer
+	onStep   func(int, map[string]float64)
+	saved    int
+}
+
+func newRMLoop(ctx context.Context, cfg configs.RM, run *rundir.Run, b compute.Backend, ck *checkpoints.Checkpoint, log io.Writer) (*rmLoop, error) {
+	rm, err := LoadRMFromConfig(ctx, b, cfg.Model, cfg.Seed, ck)
+	if err != nil {
+		return nil, err
+	}
+	rm.MaxLength, rm.BatchSize = cfg.MaxLength, 2*cfg.MicroBatchSize
+	data, err := LoadRMData(ctx, cfg, rm, log)
+	if err != nil {
+		return nil, err
+	}
+	s := RMSettings{BatchSize: cfg.TrainBatchSize, MicroBatchSize: cfg.MicroBatchSize, Margin: cfg.Margin,
+		HeadDropout: cfg.HeadDropout, Seed: cfg.Seed, Schedule: RMSchedule(cfg, len(data.Train))}
+	t, err := NewRMTrainer(rm, RMAdamW(cfg.Optim), s, data.Train, data.Eval)
+	if err != nil {
+		return nil, err
+	}
+	tokFiles, err := rewards.TokenizerFiles(rm.Tokenizer)
+	if err != nil {
+		return nil, err
+	}
+	text, err := configs.YAML(&cfg)
+	if err != nil {
+		return nil, err
+	}
+	l := &rmLoop{cfg: cfg, run: run, t: t, tokFiles: tokFiles, config: []byte(text), log: log, saved: -1,
+		saver: &checkpoints.Saver{Root: filepath.Join(run.Dir, RMCheckpointDir), Options: checkpoints.Options{Keep: cfg.KeepLast}}}
+	if ck == nil {
+		return l, run.Metrics.Log(0, map[string]float64{"data/train_pairs": float64(len(data.Train)),
+			"data/eval_pairs": float64(len(data.Eval)), "data/truncated": float64(data.Truncated),
+			"optim/total_steps": float64(s.Schedule.Total)})
+	}
+	if err := t.Restore(ck); err != nil {
+		return nil, err
+	}
+	l.saved = t.Cursor.Step
+	fmt.Fprintf(log, "train-rm: resumed from %s at step %d\n", ck.Dir, t.Cursor.Step)
+	return l, run.Metrics.TruncateAfter(t.Cursor.Step)
+}
+
+func (l *rmLoop) loop(ctx context.Context) error {
+	t := l.t
+	total := t.Settings.Schedule.Total
+	if t.Cursor.Step == 0 {
+		if err := l.evaluate(ctx); err != nil {
+			return err
+		}
+	}
+	for t.Cursor.Step < total && ctx.Err() == nil {
+		m, err := t.Step(ctx)
+		if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		step := t.Cursor.Step
+		if err := l.run.Metrics.Log(step, m); err != nil {
+			return err
+		}
+		l.bar.Add(1)
+		l.bar.Describe(fmt.Sprintf("loss %.4f acc %.2f", m["loss/bt"], m["rm/accuracy"]))
+		if l.onStep != nil {
+			l.onStep(step, m)
+		}
+		if l.cfg.EvalSteps > 0 && step%l.cfg.EvalSteps == 0 && step < total {
+			if err := l.evaluate(ctx); err != nil && ctx.Err() == nil {
+				return err
+			}
+		}
+		if l.cfg.SaveSteps > 0 && step%l.cfg.SaveSteps == 0 && step < total {
+			if err := l.save(ctx); err != nil && ctx.Err() == nil {
+				return err
+			}
+		}
+	}
+	if ctx.Err() != nil {
+		return l.interrupted(ctx)
+	}
+	l.bar.Finish()
+	if err := l.evaluate(ctx); err != nil {
+		return err
+	}
+	if err := l.save(ctx); err != nil {
+		return err
+	}
+	dir := filepath.Join(l.run.Dir, RMModelDir)
+	if err := t.RM.Save(ctx, dir); err != nil {
+		return err
+	}
+	fmt.Fprintf(l.log, "train-rm: %d steps done; reward model saved to %s\n", t.Cursor.Step, dir)
+	return nil
+}
+
+func (l *rmLoop) evaluate(ctx context.Context) error {
+	m, err := l.t.Evaluate(ctx)
+	if err != nil || m == nil {
+		return err
+	}
+	fmt.Fprintf(l.log, "train-rm: step %d: held-out pair accuracy %.4f, loss %.4f\n", l.t.Cursor.Step, m["eval/accuracy"], m["eval/loss"])
+	return l.run.Metrics.Log(l.t.Cursor.Step, m)
+}
+
+func (l *rmLoop) save(ctx context.Context) error {
+	step := l.t.Cursor.Step
+	if l.saved == step {
+		return nil
+	}
+	c, err := l.t.CheckpointContent(ctx, l.tokFiles, l.cfg.Model.ChatTemplate, l.config)
+	if err != nil {
+		return err
+	}
+	if _, err := l.saver.Save(ctx, int64(step), c); err != nil {
+		return err
+	}
+	l.saved = step
+	return nil
+}
+
+// interrupted writes the final checkpoint under a fresh bounded context and
+// reports the interruption.
+func (l *rmLoop) interrupted(ctx context.Context) error {
+	fctx, cancel := checkpoints.FinalContext(ctx, 2*time.Minute)
+	defer cancel()
+	if err := l.save(fctx); err != nil {
+		return fmt.Errorf("train-rm: interrupted at step %d and the final checkpoint failed: %w", l.t.Cursor.Step, err)
+	}
+	fmt.Fprintf(l.log, "train-rm: interrupted; checkpoint of step %d saved under %s\n", l.t.Cursor.Step, l.saver.Root)
+	return fmt.Errorf("train-rm: interrupted at step %d (checkpoint saved): %w", l.t.Cursor.Step, context.Cause(ctx))
+}

@@ -95,6 +95,7 @@ type Runner struct {
 	wg       sync.WaitGroup
 	once     sync.Once
 	cancel   context.CancelFunc
+	ctx      context.Context // the runner's lifetime
 	slots    []*slot
 }
 
@@ -126,7 +127,7 @@ func NewRunner(ctx context.Context, opts RunnerOptions) (*Runner, error) {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	r := &Runner{
-		opts: opts, iso: iso, cancel: cancel,
+		opts: opts, iso: iso, cancel: cancel, ctx: ctx,
 		analyzer: newAnalyzer(ctx, opts.Python),
 		queue:    make(chan task),
 		done:     make(chan struct{}),
@@ -209,6 +210,8 @@ func (r *Runner) Do(ctx context.Context, job Job) (Result, error) {
 		return Result{ID: job.ID}, ctx.Err()
 	case <-r.done:
 		return Result{ID: job.ID}, errors.New("rewards: runner closed")
+	case <-r.ctx.Done():
+		return Result{ID: job.ID}, fmt.Errorf("rewards: runner stopped: %w", r.ctx.Err())
 	}
 	select {
 	case tr := <-t.reply:

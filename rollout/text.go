@@ -1,0 +1,121 @@
+package rollout
+
+import (
+	"fmt"
+	"strings"
+
+	"acecoder/policy/chat"
+	"acecoder/policy/tokenizer"
+)
+
+// AceCoder's sampling prompt: the question as the user turn of this
+// template, and the assistant turn prefilled with AceCoderPreamble, which
+// opens a ```python fence the model continues.
+const (
+	AceCoderUser     = "Please provide a self-contained Python script that solves the following problem in a markdown code block:\n```\n%s\n```\n"
+	AceCoderPreamble = "Below is a Python script with a self-contained function that solves the problem and passes corresponding tests:\n```python\n"
+)
+
+// Text is the thin text layer over the engine: chat template in, decoded
+// completions out. The engine itself sees only ids.
+type Text struct {
+	Tok      *tokenizer.Tokenizer
+	Template *chat.Template
+}
+
+// Encode tokenizes text without adding special tokens (a rendered chat
+// template already holds them, as transformers' apply_chat_template
+// assumes).
+func (t Text) Encode(s string) []int32 { return toInt32(t.Tok.Encode(s, false)) }
+
+// Decode returns the text of ids, special tokens dropped.
+func (t Text) Decode(ids []int32) string {
+	out := make([]int, len(ids))
+	for i, id := range ids {
+		out[i] = int(id)
+	}
+	return t.Tok.Decode(out, true)
+}
+
+// ChatPrompt renders messages with the generation prompt and appends
+// prefill (the start of the assistant's reply, e.g. AceCoderPreamble),
+// returning the prompt ids.
+func (t Text) ChatPrompt(messages []chat.Message, prefill string) ([]int32, error) {
+	if t.Template == nil {
+		return nil, fmt.Errorf("rollout: no chat template")
+	}
+	s, err := t.Template.Render(messages, chat.Options{AddGenerationPrompt: true})
+	if err != nil {
+		return nil, fmt.Errorf("rollout: chat template: %w", err)
+	}
+	return t.Encode(s + prefill), nil
+}
+
+// AceCoderPrompt is the prompt of AceCoder's sampling template for a
+// question.
+func (t Text) AceCoderPrompt(question string) ([]int32, error) {
+	msg := chat.Message{"role": "user", "content": fmt.Sprintf(AceCoderUser, strings.TrimRight(question, "\n"))}
+	return t.ChatPrompt([]chat.Message{msg}, AceCoderPreamble)
+}
+
+// StopIDs are the ids that end a turn: the tokenizer's EOS and whichever
+// of <|im_end|>, <|endoftext|>, <|eot_id|> and <|end_of_text|> it has.
+func (t Text) StopIDs() []int32 {
+	var ids []int32
+	if id, ok := t.Tok.EOS(); ok {
+		ids = append(ids, int32(id))
+	}
+	for _, s := range []string{"<|im_end|>", "<|endoftext|>", "<|eot_id|>", "<|end_of_text|>"} {
+		if id, ok := t.Tok.ID(s); ok && t.Tok.IsSpecial(id) {
+			ids = append(ids, int32(id))
+		}
+	}
+	return ids
+}
+
+// StopAt returns a StopFunc that ends a completion once its text contains
+// one of stops. It decodes only the completion's tail (each token is at
+// least one byte, so a stop string that the last token completes lies in
+// the last len(stop) tokens; a few more cover split UTF-8 sequences).
+func (t Text) StopAt(stops []string) StopFunc {
+	longest := 0
+	for _, s := range stops {
+		longest = max(longest, len(s))
+	}
+	if longest == 0 {
+		return nil
+	}
+	return func(_ int, c []int32) bool {
+		tail := t.Decode(c[max(0, len(c)-longest-4):])
+		for _, s := range stops {
+			if s != "" && strings.Contains(tail, s) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// CutAtStop returns text up to the first occurrence of any stop string
+// (OpenAI's rule: the stop string is not returned) and whether one was
+// found.
+func CutAtStop(text string, stops []string) (string, bool) {
+	cut := -1
+	for _, s := range stops {
+		if i := strings.Index(text, s); s != "" && i >= 0 && (cut < 0 || i < cut) {
+			cut = i
+		}
+	}
+	if cut < 0 {
+		return text, false
+	}
+	return text[:cut], true
+}
+
+func toInt32(ids []int) []int32 {
+	out := make([]int32, len(ids))
+	for i, id := range ids {
+		out[i] = int32(id)
+	}
+	return out
+}

@@ -56,11 +56,11 @@ func TokenizePrompts(tm *TextModel, prompts []Prompt, maxLen int) ([]Prompt, int
 	kept := prompts[:0:0]
 	dropped := 0
 	for _, p := range prompts {
-		text, err := tm.RenderPrompt(p.Messages)
+		ids, err := tm.ChatPrompt(p.Messages, "")
 		if err != nil {
 			return nil, 0, fmt.Errorf("trainer: prompt %s: %w", p.ID, err)
 		}
-		p.IDs = tm.Encode(text)
+		p.IDs = ids
 		if len(p.IDs) > maxLen {
 			dropped++
 			continue

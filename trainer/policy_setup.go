@@ -12,19 +12,29 @@ import (
 
 	"acecoder/configs"
 	"acecoder/policy"
-	"acecoder/policy/chat"
 	"acecoder/policy/safetensors"
 	"acecoder/policy/tokenizer"
 	"acecoder/rewards"
+	"acecoder/rollout"
 )
 
 // TextModel is a policy with the tokenizer and chat template it reads and
-// writes text with.
+// writes text with (rollout.Text: encode, decode, prompts, stop ids).
 type TextModel struct {
+	rollout.Text
 	Model        *policy.Model
-	Tok          *tokenizer.Tokenizer
-	Tmpl         *chat.Template
 	TemplateSpec string // the chat_template setting it was built from
+}
+
+// PadID is the id used for padding (never attended to).
+func (t *TextModel) PadID() int32 {
+	if id, ok := t.Tok.PAD(); ok {
+		return int32(id)
+	}
+	if ids := t.StopIDs(); len(ids) > 0 {
+		return ids[0]
+	}
+	return 0
 }
 
 // LoadPolicyModel builds a policy from a model section: a Hugging Face
@@ -74,62 +84,7 @@ func LoadPolicyModel(ctx context.Context, b compute.Backend, m configs.Model, se
 	if err != nil {
 		return nil, err
 	}
-	return &TextModel{Model: pm, Tok: tok, Tmpl: tmpl, TemplateSpec: m.ChatTemplate}, nil
-}
-
-// StopIDs are the tokens that end a completion: EOS and the chat
-// end-of-turn tokens the vocabulary has.
-func (t *TextModel) StopIDs() []int32 {
-	var ids []int32
-	seen := map[int]bool{}
-	add := func(id int, ok bool) {
-		if ok && !seen[id] {
-			seen[id] = true
-			ids = append(ids, int32(id))
-		}
-	}
-	add(t.Tok.EOS())
-	for _, tok := range []string{"<|im_end|>", "<|endoftext|>", "<|eot_id|>", "<|end_of_text|>"} {
-		add(t.Tok.ID(tok))
-	}
-	return ids
-}
-
-// PadID is the id used for padding (never attended to).
-func (t *TextModel) PadID() int32 {
-	if id, ok := t.Tok.PAD(); ok {
-		return int32(id)
-	}
-	if ids := t.StopIDs(); len(ids) > 0 {
-		return ids[0]
-	}
-	return 0
-}
-
-// RenderPrompt applies the chat template to a conversation, ready for the
-// assistant's turn.
-func (t *TextModel) RenderPrompt(messages []chat.Message) (string, error) {
-	return t.Tmpl.Render(messages, chat.Options{AddGenerationPrompt: true})
-}
-
-// Encode tokenizes text without adding BOS/EOS: the template already holds
-// what the model needs.
-func (t *TextModel) Encode(text string) []int32 {
-	ids := t.Tok.Encode(text, false)
-	out := make([]int32, len(ids))
-	for i, id := range ids {
-		out[i] = int32(id)
-	}
-	return out
-}
-
-// Decode turns completion ids into text, dropping special tokens.
-func (t *TextModel) Decode(ids []int32) string {
-	xs := make([]int, len(ids))
-	for i, id := range ids {
-		xs[i] = int(id)
-	}
-	return t.Tok.Decode(xs, true)
+	return &TextModel{Text: rollout.Text{Tok: tok, Template: tmpl}, Model: pm, TemplateSpec: m.ChatTemplate}, nil
 }
 
 // ModelTensors copies every weight of m as a float32 safetensors tensor.

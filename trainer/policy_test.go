@@ -45,20 +45,20 @@ func tinyTextModel(t *testing.T, seed uint64) *TextModel {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &TextModel{Model: m, Tok: tok, Tmpl: tmpl, TemplateSpec: "plain"}
+	return &TextModel{Text: rollout.Text{Tok: tok, Template: tmpl}, Model: m, TemplateSpec: "plain"}
 }
 
 // sftDigits teaches the "x=K" format with K uniform over 0..9.
 func sftDigits(t *testing.T, tm *TextModel, steps int) {
 	t.Helper()
-	text, err := tm.RenderPrompt([]chat.Message{{"role": "user", "content": digitQuestion}})
+	prompt, err := tm.ChatPrompt([]chat.Message{{"role": "user", "content": digitQuestion}}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	var ex []SFTExample
 	for k := range 10 {
 		for range 4 {
-			ex = append(ex, SFTExample{Prompt: tm.Encode(text), Response: append(tm.Encode("x="+string(rune('0'+k))), tm.StopIDs()[0])})
+			ex = append(ex, SFTExample{Prompt: prompt, Response: append(tm.Encode("x="+string(rune('0'+k))), tm.StopIDs()[0])})
 		}
 	}
 	sched := Schedule{Peak: 3e-3, Warmup: 5, Total: steps, MinRatio: 0.1, Kind: "cosine"}
@@ -80,10 +80,10 @@ func sftDigits(t *testing.T, tm *TextModel, steps int) {
 }
 
 func digitPrompts(tm *TextModel, n int) []Prompt {
-	text, _ := tm.RenderPrompt([]chat.Message{{"role": "user", "content": digitQuestion}})
+	ids, _ := tm.ChatPrompt([]chat.Message{{"role": "user", "content": digitQuestion}}, "")
 	ps := make([]Prompt, n)
 	for i := range ps {
-		ps[i] = Prompt{ID: "digit", Question: digitQuestion, Tests: digitTests, IDs: tm.Encode(text)}
+		ps[i] = Prompt{ID: "digit", Question: digitQuestion, Tests: digitTests, IDs: ids}
 	}
 	return ps
 }

@@ -48,11 +48,11 @@ func ReadSFTExamples(ctx context.Context, tm *TextModel, files []string, maxLen 
 			if q == "" || resp == "" {
 				return fmt.Errorf("no question/instruction/prompt or no program/response/completion")
 			}
-			text, err := tm.RenderPrompt([]chat.Message{{"role": "user", "content": q}})
+			prompt, err := tm.ChatPrompt([]chat.Message{{"role": "user", "content": q}}, "")
 			if err != nil {
 				return err
 			}
-			ex := SFTExample{Prompt: tm.Encode(text), Response: tm.Encode(resp)}
+			ex := SFTExample{Prompt: prompt, Response: tm.Encode(resp)}
 			if len(stop) > 0 {
 				ex.Response = append(ex.Response, stop[0])
 			}

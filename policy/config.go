@@ -51,6 +51,46 @@ type RopeScaling struct {
 	LowFreqFactor                 float64 `json:"low_freq_factor,omitempty"`
 	HighFreqFactor                float64 `json:"high_freq_factor,omitempty"`
 	OriginalMaxPositionEmbeddings int     `json:"original_max_position_embeddings,omitempty"`
+	// Extra holds other keys (e.g. mrope_section), written back unchanged.
+	Extra map[string]json.RawMessage `json:"-"`
+}
+
+type ropeScalingFields RopeScaling // without methods, for plain (un)marshalling
+
+// UnmarshalJSON keeps keys it does not know in Extra.
+func (r *RopeScaling) UnmarshalJSON(b []byte) error {
+	if err := json.Unmarshal(b, (*ropeScalingFields)(r)); err != nil {
+		return err
+	}
+	var all map[string]json.RawMessage
+	if err := json.Unmarshal(b, &all); err != nil {
+		return err
+	}
+	for _, k := range []string{"rope_type", "type", "factor", "low_freq_factor", "high_freq_factor", "original_max_position_embeddings"} {
+		delete(all, k)
+	}
+	if len(all) > 0 {
+		r.Extra = all
+	}
+	return nil
+}
+
+// MarshalJSON writes the known fields over the preserved unknown ones.
+func (r RopeScaling) MarshalJSON() ([]byte, error) {
+	known, err := json.Marshal(ropeScalingFields(r))
+	if err != nil || len(r.Extra) == 0 {
+		return known, err
+	}
+	var out map[string]json.RawMessage
+	if err := json.Unmarshal(known, &out); err != nil {
+		return nil, err
+	}
+	for k, v := range r.Extra {
+		if _, ok := out[k]; !ok {
+			out[k] = v
+		}
+	}
+	return json.Marshal(out)
 }
 
 // Kind returns rope_type, falling back to the older "type" key.

@@ -49,7 +49,8 @@ func TestConfigValidationNamesFields(t *testing.T) {
 func TestConfigRoundTripKeepsUnknownKeys(t *testing.T) {
 	in := `{"model_type":"qwen2","hidden_size":64,"intermediate_size":128,"num_hidden_layers":2,` +
 		`"num_attention_heads":4,"vocab_size":100,"rms_norm_eps":1e-6,"rope_theta":10000,` +
-		`"eos_token_id":[5,6],"custom":{"a":[1,2]},"transformers_version":"4.44.0"}`
+		`"eos_token_id":[5,6],"custom":{"a":[1,2]},"transformers_version":"4.44.0",` +
+		`"rope_scaling":{"rope_type":"linear","factor":2,"note":"x"}}`
 	c, err := ParseConfig([]byte(in))
 	if err != nil {
 		t.Fatal(err)
@@ -64,6 +65,9 @@ func TestConfigRoundTripKeepsUnknownKeys(t *testing.T) {
 	}
 	if compact(t, c2.Extra["custom"]) != `{"a":[1,2]}` || string(c2.Extra["transformers_version"]) != `"4.44.0"` {
 		t.Errorf("unknown keys lost: %s", out)
+	}
+	if string(c2.RopeScaling.Extra["note"]) != `"x"` || c2.RopeScaling.Factor != 2 {
+		t.Errorf("rope_scaling keys lost: %s", out)
 	}
 	if len(c2.EOSTokenID) != 2 || c2.NumKeyValueHeads != 4 || c2.HeadDimension() != 16 {
 		t.Errorf("known fields changed: %+v", c2)

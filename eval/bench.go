@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"regexp"
 	"strings"
 
 	"acecoder/rewards"
@@ -68,8 +67,6 @@ type rawRow struct {
 	Program    string          `json:"program"`
 }
 
-var assertCall = regexp.MustCompile(`^\s*assert\s+(?:not\s+)?\(?\s*([A-Za-z_][A-Za-z0-9_]*)\s*\(`)
-
 // parseRow detects the format of one JSON row and converts it.
 func parseRow(data []byte) (Task, error) {
 	var r rawRow
@@ -94,26 +91,15 @@ func parseRow(data []byte) (Task, error) {
 		if q == "" {
 			return Task{}, fmt.Errorf("task %s: test_list without text", id)
 		}
-		return Task{ID: id, Format: MBPP, Prompt: q, Tests: r.TestList, Setup: r.TestSetup, Reference: r.Code, EntryPoint: EntryFromTests(r.TestList)}, nil
+		return Task{ID: id, Format: MBPP, Prompt: q, Tests: r.TestList, Setup: r.TestSetup, Reference: r.Code, EntryPoint: rewards.EntryFromTests(r.TestList)}, nil
 	case r.Question != "" && len(r.TestCases) > 0:
 		ep := r.EntryPoint
 		if ep == "" {
-			ep = EntryFromTests(r.TestCases)
+			ep = rewards.EntryFromTests(r.TestCases)
 		}
 		return Task{ID: id, Format: AceCode, Prompt: r.Question, Tests: r.TestCases, EntryPoint: ep, Reference: r.Program}, nil
 	}
 	return Task{}, fmt.Errorf("task %s: not a HumanEval (prompt, test, entry_point), MBPP (text, test_list) or AceCode (question, test_cases) row", id)
-}
-
-// EntryFromTests guesses the function under test from the first assert
-// that calls one.
-func EntryFromTests(tests []string) string {
-	for _, t := range tests {
-		if m := assertCall.FindStringSubmatch(t); m != nil && m[1] != "isinstance" && m[1] != "abs" && m[1] != "set" {
-			return m[1]
-		}
-	}
-	return ""
 }
 
 // ReadBench reads a benchmark file (JSONL, or JSONL.gz by extension). A bad

@@ -4,7 +4,6 @@ import (
 	"context"
 	"time"
 
-	"acecoder/eval"
 	"acecoder/rewards"
 )
 
@@ -48,7 +47,7 @@ func (r RuleRewarder) Reward(ctx context.Context, items []RewardItem) ([]SampleR
 	for i, it := range items {
 		entry := ""
 		if len(it.Prompt.Tests) > 0 {
-			entry = eval.EntryFromTests(it.Prompt.Tests)
+			entry = rewards.EntryFromTests(it.Prompt.Tests)
 		}
 		jobs[i] = rewards.Job{ID: it.Prompt.ID, Program: rewards.ExtractProgram(it.Completion, entry),
 			Tests: it.Prompt.Tests, Timeout: r.Timeout}

@@ -1,0 +1,64 @@
+package eval
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"acecoder/rewards"
+	"acecoder/toy"
+)
+
+func TestCheckAndSummariseToyTasks(t *testing.T) {
+	runner, err := rewards.NewRunner(context.Background(), rewards.RunnerOptions{Workers: 2})
+	if err != nil {
+		t.Skipf("sandboxed runner unavailable: %v", err)
+	}
+	defer runner.Close()
+	train, _ := toy.Generate(toy.Options{Seed: 1})
+	var tasks []Task
+	var comps [][]Completion
+	for _, tk := range train[:6] {
+		tasks = append(tasks, Task{ID: tk.ID, Format: AceCode, Prompt: tk.Question, Tests: tk.Tests, EntryPoint: tk.EntryPoint})
+		// Sample 0 is the reference (passes), 1 and 2 buggy, 3 not Python.
+		comps = append(comps, []Completion{
+			{Text: tk.Program, Program: tk.Program},
+			{Text: tk.Buggy[0], Program: tk.Buggy[0]},
+			{Text: "```python\n" + tk.Program + "```", Program: rewards.ExtractProgram("```python\n"+tk.Program+"```", tk.EntryPoint)},
+			{Text: "def (", Program: "def ("},
+		})
+	}
+	ev := &Evaluator{Exec: runner, Timeout: 2 * time.Second}
+	if err := ev.Check(context.Background(), tasks, comps); err != nil {
+		t.Fatal(err)
+	}
+	for i, cs := range comps {
+		if !cs[0].Passed || !cs[2].Passed || cs[3].Passed {
+			t.Errorf("task %s: verdicts %v %v %v %v", tasks[i].ID, cs[0].Passed, cs[1].Passed, cs[2].Passed, cs[3].Passed)
+		}
+	}
+	greedy := make([][]Completion, len(comps))
+	for i := range comps {
+		greedy[i] = comps[i][:1]
+	}
+	sum, err := Summarise(greedy, comps, []int{1, 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Greedy != 100 || sum.PassAtK["pass@4"] != 100 {
+		t.Errorf("summary %+v", sum)
+	}
+	// Scores favouring the reference: RM@4 picks it every time.
+	for i := range comps {
+		for j := range comps[i] {
+			comps[i][j].Score = float64(-j)
+		}
+	}
+	rows, err := TableRows(greedy, comps, []int{4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows[0].RM != 100 || rows[0].Oracle != 100 {
+		t.Errorf("rows %+v", rows)
+	}
+}

@@ -140,9 +140,13 @@ func TestEndToEnd(t *testing.T) {
 			t.Errorf("pair breaks the rule: %+v", pr)
 		}
 	}
-	if tbl, err := Stats(ctx, p.path("pairs.parquet")); err != nil || tbl.Pairs != 9 {
+	if tbl, err := Stats(ctx, p.path("pairs.parquet")); err != nil || tbl.All.Pairs != 9 {
 		t.Errorf("pairs parquet stats %+v, %v", tbl, err)
 	}
+
+	checkTable(t, p.path("sampled.jsonl"), map[string]Subset{
+		"evol": {Examples: 1, Tests: 5, Programs: 4}, "oss": {Examples: 2, Tests: 12, Programs: 8}, "stack": {Examples: 1, Tests: 6, Programs: 4}})
+	checkTable(t, p.path("pairs.jsonl"), map[string]Subset{"evol": {Pairs: 2}, "oss": {Pairs: 5}, "stack": {Pairs: 2}})
 
 	hard := must(t)(Hard(ctx, HardConfig{Input: p.path("sampled.jsonl"), Output: p.path("hard.jsonl")}))
 	got := ids(readRows[AceCodeRow](t, p.path("hard.jsonl")), func(r AceCodeRow) string { return r.ID })
@@ -201,6 +205,22 @@ func TestEndToEnd(t *testing.T) {
 		checkSummary(t, s, Summary{Read: 4, Skipped: 2, Written: 2})
 		sameFile(t, p.path("sampled.jsonl"), p3.path("sampled.jsonl"))
 	})
+}
+
+// checkTable compares the per-source Table-1 numbers of a stage output.
+func checkTable(t *testing.T, path string, want map[string]Subset) {
+	t.Helper()
+	tbl, err := Stats(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]Subset{}
+	for k, v := range tbl.BySource {
+		got[k] = *v
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("stats of %s by source (-want +got):\n%s\n%s", path, diff, tbl)
+	}
 }
 
 func checkSummary(t *testing.T, got *Summary, want Summary) {

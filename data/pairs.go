@@ -75,7 +75,7 @@ func rowPairs(r AceCodeRow, rule PairRule) []PairRow {
 		}
 		for _, p := range SelectPairs(rates, texts, rule) {
 			c, j := infs[p.Chosen], infs[p.Rejected]
-			out = append(out, PairRow{ID: r.ID, ModelName: m, Question: r.Question,
+			out = append(out, PairRow{ID: r.ID, Source: r.Source, ModelName: m, Question: r.Question,
 				Chosen: c.Completion, Rejected: j.Completion, ChosenPassRate: c.PassRate, RejectedPassRate: j.PassRate,
 				ChosenCompletion: c.CompletionID, RejectedCompletion: j.CompletionID})
 		}

@@ -52,11 +52,11 @@ func TestParquetRoundTrip(t *testing.T) {
 		t.Errorf("pairs round trip (-want +got):\n%s", diff)
 	}
 	tbl, err := Stats(context.Background(), pairsPath)
-	if err != nil || tbl.Pairs != 2 {
+	if err != nil || tbl.All.Pairs != 2 {
 		t.Errorf("Stats on pair parquet = %+v, %v; want 2 pairs", tbl, err)
 	}
 	tbl, err = Stats(context.Background(), ace)
-	if err != nil || tbl.Examples != 2 || tbl.Tests != 3 || tbl.Programs != 2 {
+	if err != nil || tbl.All.Examples != 2 || tbl.All.Tests != 3 || tbl.All.Programs != 2 || tbl.BySource["oss"].Tests != 2 {
 		t.Errorf("Stats on AceCode parquet = %+v, %v", tbl, err)
 	}
 }

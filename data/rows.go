@@ -108,6 +108,7 @@ func (a AceCodeRow) Validate() error {
 // PairRow is this project's preference pair.
 type PairRow struct {
 	ID                 string  `json:"id"`
+	Source             string  `json:"source,omitempty"`
 	ModelName          string  `json:"model_name"`
 	Question           string  `json:"question"`
 	Chosen             string  `json:"chosen"`

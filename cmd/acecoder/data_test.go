@@ -51,7 +51,7 @@ func TestDataCommands(t *testing.T) {
 		t.Fatalf("hard exit %d\n%s\n%s", code, out, errs)
 	}
 	code, out, errs = runAcecoder("data", "stats", p("f.jsonl"), p("pairs.jsonl"))
-	if code != 0 || !strings.Contains(out, "avg tests              5.00") || !strings.Contains(out, "pairs                  1 over 1 questions") {
+	if code != 0 || !strings.Contains(out, "all                      1      5.00         0         0") || !strings.Contains(out, "pairs over 1 questions") {
 		t.Fatalf("stats exit %d\n%s\n%s", code, out, errs)
 	}
 	if code, _, _ = runAcecoder("data", "synth", "--in", p("seeds.jsonl")); code != 2 {

@@ -22,6 +22,27 @@
 // (flag --denominator=original) selects AceCoder's convention, using the
 // original_test_count recorded by the filter stage.
 //
+// # Command line
+//
+//	acecoder data synth  --in seeds.jsonl --out questions.jsonl --endpoint URL/v1 --model M
+//	acecoder data filter --in questions.jsonl --out filtered.jsonl [--oracle endpoint --endpoint ... --model ...]
+//	acecoder data sample --in filtered.jsonl --out sampled.jsonl --endpoint URL/v1 --model M --n 16
+//	acecoder data pairs  --in sampled.jsonl --out pairs.jsonl --factory-out pairs_lf.jsonl
+//	acecoder data hard   --in sampled.jsonl --out hard.jsonl
+//	acecoder data stats  sampled.jsonl pairs.jsonl AceCode-87K.parquet
+//
+// The API key is read from the environment variable named by --api-key-env
+// (OPENAI_API_KEY). Programs run in the sandboxed rewards.Runner unless
+// --unsandboxed is given.
+//
+// # Rules
+//
+// Pairs (per question and model): chosen ≥ 0.8, chosen − rejected ≥ 0.4,
+// rejected > 0, higher pass rate chosen, identical and repeated text pairs
+// dropped (SelectPairs). Hard subset: mean pass rate ≤ the median of the
+// means, then population std of the pass rates ≥ the median std of what
+// remains (HardSubset).
+//
 // # Departures from the paper
 //
 // The prompts are written in this project's own words from the facts the

@@ -10,15 +10,28 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
 )
 
-// workerScript is the Python side of the runner (see worker.py).
-//
-//go:embed worker.py
-var workerScript string
+// The Python side of the runner, in parts (see worker_common.py).
+var (
+	//go:embed worker_common.py
+	pyCommon string
+	//go:embed worker_analyze.py
+	pyAnalyze string
+	//go:embed worker_sandbox.py
+	pySandbox string
+	//go:embed worker_child.py
+	pyChild string
+	//go:embed worker_serve.py
+	pyServe string
+
+	// workerScript is the whole script, run with `python -I -S -c`.
+	workerScript = strings.Join([]string{pyCommon, pyAnalyze, pySandbox, pyChild, pyServe}, "\n\n")
+)
 
 // maxFrame bounds a frame from a worker (results of one program).
 const maxFrame = 256 << 20

@@ -83,7 +83,7 @@ type Engine struct {
 	model           *policy.Model
 	mu              sync.Mutex
 	prefill, decode *model.Exec
-	weightsT        []*tensors.Tensor // transposes of linearNames, refreshed per generation
+	weightsT        []*tensors.Tensor // decodeMatrices, refreshed per generation
 }
 
 // New builds the engine's executors (compiled lazily per shape).
@@ -213,38 +213,51 @@ func exec(e *model.Exec, args ...any) (a, b []float32, err error) {
 	return a, b, err
 }
 
-// syncWeights copies the model's current matrices, transposed to [in,out],
-// into the decode step's weight inputs. It runs at the start of every
-// generation (one pass over the weights), so samples always come from the
-// weights the store holds then, e.g. after a trainer's update.
+// syncWeights copies the model's current matrices, transposed to [in,out]
+// and concatenated as decodeMatrices groups them, into the decode step's
+// weight inputs. It runs at the start of every generation (one pass over
+// the weights), so samples always come from the weights the store holds
+// then, e.g. after a trainer's update.
 func (e *Engine) syncWeights() error {
-	names := linearNames(e.model.Config)
-	for i, name := range names {
-		w, dims, err := e.model.Weight(name)
-		if err != nil {
-			return fmt.Errorf("rollout: %w", err)
+	for i, fm := range decodeMatrices(e.model.Config) {
+		var parts [][]float32
+		in, out := 0, 0
+		var outs []int
+		for _, name := range fm.parts {
+			w, dims, err := e.model.Weight(name)
+			if err != nil {
+				return fmt.Errorf("rollout: %w", err)
+			}
+			parts, outs, in, out = append(parts, w), append(outs, dims[0]), dims[1], out+dims[0]
 		}
-		out, in := dims[0], dims[1]
 		if len(e.weightsT) <= i {
 			t, err := tensors.FromShapeForBackend(e.model.Backend, 0, shapes.Make(dtypes.Float32, in, out))
 			if err != nil {
-				return fmt.Errorf("rollout: weight %s: %w", name, err)
+				return fmt.Errorf("rollout: weight %s: %w", fm.name, err)
 			}
 			e.weightsT = append(e.weightsT, t)
 		}
-		tensors.MustMutableFlatData(e.weightsT[i], func(flat []float32) { transpose(flat, w, out, in) })
+		tensors.MustMutableFlatData(e.weightsT[i], func(flat []float32) {
+			col := 0
+			for j, w := range parts {
+				transposeInto(flat, w, outs[j], in, out, col)
+				col += outs[j]
+			}
+		})
 	}
 	return nil
 }
 
-// transpose writes the [c,r] transpose of the row-major [r,c] src into dst.
-func transpose(dst, src []float32, r, c int) {
+// transposeInto writes the transpose of the row-major [r,c] src into
+// columns col..col+r−1 of the row-major [c,width] dst: dst[j][col+i] =
+// src[i][j].
+func transposeInto(dst, src []float32, r, c, width, col int) {
 	const tile = 32
 	for i0 := 0; i0 < r; i0 += tile {
 		for j0 := 0; j0 < c; j0 += tile {
 			for i := i0; i < min(i0+tile, r); i++ {
 				for j := j0; j < min(j0+tile, c); j++ {
-					dst[j*r+i] = src[i*c+j]
+					dst[j*width+col+i] = src[i*c+j]
 				}
 			}
 		}

@@ -3,6 +3,7 @@ package rollout
 import (
 	"math"
 	"strconv"
+	"strings"
 
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
@@ -24,36 +25,75 @@ import (
 const maskedBias = -1e30
 
 // blocks builds decoder layers over the weights of d. When wt is set it
-// maps HF matrix names to their transposes [in,out], fed as graph inputs
-// (see linearNames), so a decode step does not transpose every weight.
+// maps the names of decodeMatrices to transposed (and concatenated)
+// weights [in,out] fed as graph inputs, so a decode step neither transposes
+// weights nor runs three small products where one does.
 type blocks struct {
 	d  *policy.Decoder
 	wt map[string]*Node
 }
 
-// linearNames lists the matrices a decode step multiplies by, in the order
-// of the decode graph's transposed-weight inputs: per layer q, k, v, o,
-// gate, up, down; then the LM head (the embedding when tied).
-func linearNames(c *policy.Config) []string {
-	var names []string
-	for l := range c.NumHiddenLayers {
-		p := "model.layers." + strconv.Itoa(l) + "."
-		for _, n := range []string{"self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj", "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj"} {
-			names = append(names, p+n+".weight")
-		}
-	}
-	if c.TieWordEmbeddings {
-		return append(names, "model.embed_tokens.weight")
-	}
-	return append(names, "lm_head.weight")
+// fusedMatrix is a decode-step weight input: the HF matrices parts, each
+// transposed to [in,out_i], concatenated along the output axis.
+type fusedMatrix struct {
+	name  string
+	parts []string
 }
 
-// matrix returns x·Wᵀ for the HF matrix name: [...,in] → [...,out].
-func (b blocks) matrix(x *Node, name string) *Node {
-	if wt, ok := b.wt[name]; ok {
-		return Dot(x, wt).General([]int{x.Rank() - 1}, nil, []int{0}, nil)
+// decodeMatrices lists the decode graph's weight inputs in order: per layer
+// q|k|v, o, gate|up, down; then the LM head (the embedding when tied).
+func decodeMatrices(c *policy.Config) []fusedMatrix {
+	var ms []fusedMatrix
+	for l := range c.NumHiddenLayers {
+		p := "model.layers." + strconv.Itoa(l) + "."
+		ms = append(ms,
+			fusedMatrix{p + "qkv", []string{p + "self_attn.q_proj.weight", p + "self_attn.k_proj.weight", p + "self_attn.v_proj.weight"}},
+			fusedMatrix{p + "o", []string{p + "self_attn.o_proj.weight"}},
+			fusedMatrix{p + "gateup", []string{p + "mlp.gate_proj.weight", p + "mlp.up_proj.weight"}},
+			fusedMatrix{p + "down", []string{p + "mlp.down_proj.weight"}})
 	}
-	return matmulT(x, b.weight(x.Graph(), name))
+	head := "lm_head.weight"
+	if c.TieWordEmbeddings {
+		head = "model.embed_tokens.weight"
+	}
+	return append(ms, fusedMatrix{"head", []string{head}})
+}
+
+// project computes x·Wᵢᵀ (+ bᵢ) for the HF Linear layers parts of one
+// fused group (bias: whether they have biases): x [...,in] → [...,out_i]
+// each. With a fused input it is one product split along the output axis.
+func (b blocks) project(x *Node, group string, parts []string, bias bool) []*Node {
+	g := x.Graph()
+	out := make([]*Node, len(parts))
+	wt, fused := b.wt[group]
+	var y *Node
+	if fused {
+		y = Dot(x, wt).General([]int{x.Rank() - 1}, nil, []int{0}, nil)
+	}
+	at := 0
+	for i, name := range parts {
+		if !fused {
+			out[i] = matmulT(x, b.weight(g, name+".weight"))
+		} else {
+			n := b.d.Scope.Store().GetVariable(policy.VariablePath(b.d.Scope, name+".weight")).Shape().Dim(0)
+			spec := make([]SliceAxisSpec, y.Rank())
+			for a := range spec {
+				spec[a] = AxisRange()
+			}
+			spec[len(spec)-1] = AxisRange(at, at+n)
+			out[i], at = Slice(y, spec...), at+n
+		}
+		if bias {
+			w := b.weight(g, name+".bias")
+			dims := make([]int, out[i].Rank())
+			for a := range dims {
+				dims[a] = 1
+			}
+			dims[len(dims)-1] = w.Shape().Dim(0)
+			out[i] = Add(out[i], Reshape(w, dims...))
+		}
+	}
+	return out
 }
 
 func (b blocks) weight(g *Graph, name string) *Node {
@@ -63,24 +103,6 @@ func (b blocks) weight(g *Graph, name string) *Node {
 		exceptions.Panicf("rollout: weight %q not found at %s", name, path)
 	}
 	return v.NodeValue(g)
-}
-
-// linear is x·Wᵀ (+ b) for an HF Linear with weight [out,in]. The weight
-// is transposed to [in,out] in the graph, as policy does: with the
-// contraction axis leading on the right the go backend's small-matrix path
-// uses broadcast-FMA instead of per-element dot products.
-func (b blocks) linear(x *Node, name string, bias bool) *Node {
-	y := b.matrix(x, name+".weight")
-	if bias {
-		w := b.weight(x.Graph(), name+".bias")
-		dims := make([]int, y.Rank())
-		for i := range dims {
-			dims[i] = 1
-		}
-		dims[len(dims)-1] = w.Shape().Dim(0)
-		y = Add(y, Reshape(w, dims...))
-	}
-	return y
 }
 
 // matmulT is x·wᵀ: x [...,in], w [out,in] → [...,out].
@@ -102,23 +124,25 @@ func (b blocks) layer(l int, x, cos, sin *Node, attend attendFn) *Node {
 	kv, hd := c.KVHeads(), c.HeadDimension()
 	grp := c.NumAttentionHeads / kv
 	h := policy.RMSNorm(x, b.weight(g, p+"input_layernorm.weight"), c.RMSNormEps)
-	q := Reshape(b.linear(h, p+"self_attn.q_proj", c.QKVBias()), bs, s, kv, grp, hd)
-	k := Reshape(b.linear(h, p+"self_attn.k_proj", c.QKVBias()), bs, s, kv, hd)
-	v := Reshape(b.linear(h, p+"self_attn.v_proj", c.QKVBias()), bs, s, kv, hd)
+	qkv := b.project(h, p+"qkv", []string{p + "self_attn.q_proj", p + "self_attn.k_proj", p + "self_attn.v_proj"}, c.QKVBias())
+	q := Reshape(qkv[0], bs, s, kv, grp, hd)
+	k := Reshape(qkv[1], bs, s, kv, hd)
+	v := Reshape(qkv[2], bs, s, kv, hd)
 	q = policy.RotateHalf(q, Reshape(cos, bs, s, 1, 1, hd/2), Reshape(sin, bs, s, 1, 1, hd/2))
 	k = policy.RotateHalf(k, Reshape(cos, bs, s, 1, hd/2), Reshape(sin, bs, s, 1, hd/2))
 	o := Reshape(attend(q, k, v), bs, s, kv*grp*hd)
-	x = Add(x, b.linear(o, p+"self_attn.o_proj", c.OBias()))
+	x = Add(x, b.project(o, p+"o", []string{p + "self_attn.o_proj"}, c.OBias())[0])
 	h = policy.RMSNorm(x, b.weight(g, p+"post_attention_layernorm.weight"), c.RMSNormEps)
-	act := Mul(silu(b.linear(h, p+"mlp.gate_proj", false)), b.linear(h, p+"mlp.up_proj", false))
-	return Add(x, b.linear(act, p+"mlp.down_proj", false))
+	gu := b.project(h, p+"gateup", []string{p + "mlp.gate_proj", p + "mlp.up_proj"}, false)
+	return Add(x, b.project(Mul(silu(gu[0]), gu[1]), p+"down", []string{p + "mlp.down_proj"}, false)[0])
 }
 
 // finalLogits applies the final norm and the LM head: x [B,S,D] → [B,S,V].
 func (b blocks) finalLogits(x *Node) *Node {
 	c := b.d.Config
 	h := policy.RMSNorm(x, b.weight(x.Graph(), "model.norm.weight"), c.RMSNormEps)
-	return b.matrix(h, linearNames(c)[7*c.NumHiddenLayers])
+	head := decodeMatrices(c)[4*c.NumHiddenLayers]
+	return b.project(h, head.name, []string{strings.TrimSuffix(head.parts[0], ".weight")}, false)[0]
 }
 
 // prefill runs prompts right-padded to T: ids, mask [P,T] int32 (mask 1 on
@@ -158,13 +182,13 @@ func (b blocks) prefill(ids, mask *Node) (logits, kv *Node) {
 // attends to its row's filled slots and to itself. It returns the logits
 // [B,V] and the new token's keys and values [2L,B,KV,hd] for the host to
 // store at the row's next slot. weightsT are the transposed matrices of
-// linearNames.
+// decodeMatrices.
 func (b blocks) decode(ids, pos, bias *Node, cache, weightsT []*Node) (logits, kv *Node) {
 	c := b.d.Config
 	n := c.NumHiddenLayers
 	b.wt = map[string]*Node{}
-	for i, name := range linearNames(c) {
-		b.wt[name] = weightsT[i]
+	for i, m := range decodeMatrices(c) {
+		b.wt[m.name] = weightsT[i]
 	}
 	bs := ids.Shape().Dim(0)
 	cos, sin := policy.RopeCosSin(pos, policy.InvFreq(c))

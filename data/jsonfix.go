@@ -33,6 +33,10 @@ func recoverJSON(reply string) (json.RawMessage, bool, error) {
 		if err := json.NewDecoder(strings.NewReader(s)).Decode(&raw); err == nil {
 			return raw, false, nil
 		}
+		s = sanitizeStrings(s)
+		if err := json.NewDecoder(strings.NewReader(s)).Decode(&raw); err == nil {
+			return raw, false, nil
+		}
 		fixed, closedString, err := repairJSON(s)
 		if err == nil {
 			return fixed, closedString, nil
@@ -149,6 +153,38 @@ func trimPartialUnicodeEscape(s string, end int) int {
 		}
 	}
 	return end
+}
+
+// sanitizeStrings fixes what models often get wrong inside JSON strings:
+// raw control characters (a literal newline in a question) are escaped, and
+// a backslash before a character JSON does not allow to be escaped (\' or
+// \_) is itself escaped, keeping the text as the model wrote it.
+func sanitizeStrings(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	inString := false
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		switch {
+		case !inString:
+			inString = ch == '"'
+		case ch == '"':
+			inString = false
+		case ch == '\\':
+			if i+1 < len(s) && strings.IndexByte(`"\\/bfnrtu`, s[i+1]) >= 0 {
+				b.WriteByte(ch)
+				i++
+				ch = s[i]
+			} else if i+1 < len(s) {
+				b.WriteByte('\\')
+			}
+		case ch < 0x20:
+			fmt.Fprintf(&b, "\\u%04x", ch)
+			continue
+		}
+		b.WriteByte(ch)
+	}
+	return b.String()
 }
 
 // stripTrailingCommas removes commas followed (after spaces) by } or ],

@@ -15,11 +15,18 @@ import (
 
 // tinyEngine is a random tiny Qwen2 (d128, 4 layers, V512) with weights
 // wide enough (std 0.1) that next-token logits are well separated.
-func tinyEngine(t testing.TB) *Engine {
+func tinyEngine(t testing.TB) *Engine { return engineFor(t, "tiny-qwen2", nil) }
+
+// engineFor builds an engine over a random model of testdata/models/name,
+// its config changed by edit when given.
+func engineFor(t testing.TB, name string, edit func(*policy.Config)) *Engine {
 	t.Helper()
-	cfg, err := policy.LoadConfig(filepath.Join("..", "testdata", "models", "tiny-qwen2", "config.json"))
+	cfg, err := policy.LoadConfig(filepath.Join("..", "testdata", "models", name, "config.json"))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if edit != nil {
+		edit(cfg)
 	}
 	m, err := policy.New(backend.MustOpenGo(), cfg, policy.InitOptions{Seed: 3, Std: 0.1, PerturbAll: true})
 	if err != nil {
@@ -267,5 +274,42 @@ func TestCancelStopsGeneration(t *testing.T) {
 	cancel()
 	if _, err := e.Generate(ctx, []Request{{PromptIDs: []int32{1, 2}, N: 2}}, Options{MaxNewTokens: 5}); err == nil {
 		t.Error("a cancelled context gave no error")
+	}
+}
+
+// TestLlamaWithBiasesMatchesFullForward covers the Llama layout: untied
+// head, llama3 rope scaling, q/k/v and o biases (attention_bias true).
+func TestLlamaWithBiasesMatchesFullForward(t *testing.T) {
+	e := engineFor(t, "tiny-llama", func(c *policy.Config) { c.AttentionBias = true })
+	ps := prompts(4, 13)
+	var reqs []Request
+	for _, p := range ps {
+		reqs = append(reqs, Request{PromptIDs: p, N: 2})
+	}
+	for i := range reqs {
+		for j := range reqs[i].PromptIDs {
+			reqs[i].PromptIDs[j] %= 384
+		}
+	}
+	for _, temp := range []float64{0, 1} {
+		got, err := e.Generate(context.Background(), reqs, Options{Sampling: Sampling{Temperature: temp}, MaxNewTokens: 10, BatchSize: 3, Seed: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		worst := 0.0
+		for _, s := range got {
+			seq := append(slices.Clone(s.PromptIDs), s.CompletionIDs...)
+			raw, logits := fullLogProbs(t, e.Model(), seq)
+			for i, id := range s.CompletionIDs {
+				pos := len(s.PromptIDs) + i
+				worst = math.Max(worst, math.Abs(float64(s.RawLogProbs[i]-raw[pos])))
+				if temp == 0 && id != argmax(logits[pos-1]) {
+					t.Errorf("greedy token %d of prompt %d: %d, full-forward argmax %d", i, s.PromptIndex, id, argmax(logits[pos-1]))
+				}
+			}
+		}
+		if worst > 1e-5 {
+			t.Errorf("temperature %g: max |raw log-prob − full forward| = %.3g", temp, worst)
+		}
 	}
 }

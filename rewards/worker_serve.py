@@ -226,11 +226,13 @@ def serve_main():
     cfg = read_frame()
     if cfg["isolate"]:
         build_root(cfg)
-        try:  # prefer the OOM killer to pick children (needs CAP_SYS_RESOURCE)
+        try:  # spare the worker from the OOM killer (needs CAP_SYS_RESOURCE)
             with open("/proc/self/oom_score_adj", "w") as f:
                 f.write("-1000")
         except OSError:
             pass
+        # Children inherit the worker's score; the one that grew is the
+        # OOM killer's choice anyway (badness follows memory use).
     box = Sandbox(cfg)
     box.confine_worker()
     ser = make_serialiser(200000, 64)

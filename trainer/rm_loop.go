@@ -39,6 +39,22 @@ const (
 // every eval_steps, checkpoints every save_steps, and saves the final model
 // to <run>/model. When ctx is cancelled (SIGINT/SIGTERM) it writes a final
 // checkpoint and returns an error wrapping ctx's cause.
+//
+// Metrics (metrics.jsonl), per optimiser step:
+//
+//	loss/bt            mean −log σ(r_c − r_r − margin) over the step's pairs
+//	rm/accuracy        fraction of the step's pairs with r_c > r_r
+//	rm/margin          mean r_c − r_r
+//	reward/mean, reward/std   over both sides of the step's pairs
+//	optim/lr           learning rate used by the step
+//	optim/grad_norm    global gradient norm before clipping
+//	data/epoch         epoch of the step's batch
+//	perf/tokens, perf/tokens_per_s   real tokens processed, and per second
+//
+// at step 0 of a fresh run: data/train_pairs, data/eval_pairs,
+// data/truncated (sides cut to max_length), optim/total_steps; and at each
+// evaluation: eval/accuracy, eval/loss, eval/margin (held-out pairs, no
+// dropout).
 func TrainRM(ctx context.Context, cfg configs.RM, run *rundir.Run, opts RMRunOptions) error {
 	log := opts.Log
 	if log == nil {

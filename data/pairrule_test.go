@@ -137,3 +137,25 @@ func TestHardSubset(t *testing.T) {
 		})
 	}
 }
+
+func TestSamplePassRate(t *testing.T) {
+	tests := []struct {
+		name        string
+		perTest     []bool
+		original    int
+		denominator string
+		want        float64
+	}{
+		{"filtered", []bool{true, true, false, true}, 10, DenominatorFiltered, 0.75},
+		{"original divides by synthesized count", []bool{true, true, false, true}, 10, DenominatorOriginal, 0.3},
+		{"original unknown falls back", []bool{true, false}, 0, DenominatorOriginal, 0.5},
+		{"no tests", nil, 5, DenominatorFiltered, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := samplePassRate(tc.perTest, tc.original, tc.denominator); math.Abs(got-tc.want) > 1e-12 {
+				t.Errorf("samplePassRate = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

@@ -133,30 +133,34 @@ func OpenAppender(path string) (*Appender, error) {
 	return a, nil
 }
 
-// recover reads the existing file, truncates after its last newline and
-// records the ids of complete lines.
+// recover streams the existing file, records the ids of its complete lines
+// and truncates after the last newline.
 func (a *Appender) recover() error {
-	content, err := io.ReadAll(a.f)
-	if err != nil {
-		return fmt.Errorf("data: read output %s: %w", a.path, err)
-	}
-	keep := int64(bytes.LastIndexByte(content, '\n') + 1)
-	if tail := int64(len(content)) - keep; tail > 0 {
-		if err := a.f.Truncate(keep); err != nil {
-			return fmt.Errorf("data: truncate partial line of %s: %w", a.path, err)
+	br := bufio.NewReaderSize(a.f, 1<<16)
+	var keep int64
+	for {
+		line, err := readLine(br)
+		if err != nil && !errors.Is(err, io.EOF) {
+			return fmt.Errorf("data: read output %s: %w", a.path, err)
 		}
-		a.Truncated = tail
-	}
-	for _, line := range bytes.Split(content[:keep], []byte{'\n'}) {
+		if errors.Is(err, io.EOF) {
+			a.Truncated = int64(len(line)) // a last line without newline is partial
+			break
+		}
+		keep += int64(len(line))
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
-		id, err := rowID(line)
-		if err != nil {
+		if id, err := rowID(line); err != nil {
 			a.Dropped++
-			continue
+		} else {
+			a.seen[id] = true
 		}
-		a.seen[id] = true
+	}
+	if a.Truncated > 0 {
+		if err := a.f.Truncate(keep); err != nil {
+			return fmt.Errorf("data: truncate partial line of %s: %w", a.path, err)
+		}
 	}
 	if _, err := a.f.Seek(keep, io.SeekStart); err != nil {
 		return fmt.Errorf("data: seek %s: %w", a.path, err)

@@ -21,7 +21,7 @@ type FilterConfig struct {
 	OracleTemperature float64  // for OracleEndpoint; 0 is greedy
 	MaxTokens         int
 	Executor          Executor
-	MinTests          int // questions with fewer kept tests are dropped (AceCoder: 5)
+	MinTests          int // questions with fewer kept tests are dropped (AceCoder: 5; at least 1)
 }
 
 // Filter keeps the tests an oracle program passes and drops questions left
@@ -40,6 +40,7 @@ func Filter(ctx context.Context, cfg FilterConfig) (*Summary, error) {
 	default:
 		return nil, fmt.Errorf("data: filter: unknown oracle %q (want %q or %q)", cfg.Oracle, OracleProgram, OracleEndpoint)
 	}
+	cfg.MinTests = max(cfg.MinTests, 1) // a question without tests is of no use
 	sum := &Summary{Stage: "filter"}
 	idOf := func(q QuestionRow) string { return q.ID }
 	err := runIncremental(ctx, cfg.StageIO, sum, idOf, func(ctx context.Context, id string, q QuestionRow) rowResult[FilteredRow] {

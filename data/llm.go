@@ -20,7 +20,7 @@ type ClientConfig struct {
 	Model             string        // model name sent with each request
 	APIKey            string        // sent as a Bearer token when not empty
 	Concurrency       int           // requests in flight at once (default 8)
-	MaxRetries        int           // retries after the first attempt (default 5)
+	MaxRetries        int           // retries after the first attempt (0: default 5; negative: none)
 	BaseBackoff       time.Duration // first retry delay before jitter (default 1s)
 	MaxBackoff        time.Duration // cap on the retry delay (default 60s)
 	RequestsPerSecond float64       // token-bucket rate; 0 disables the limit

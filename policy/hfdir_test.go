@@ -25,6 +25,7 @@ func TestSaveLoadBitIdentical(t *testing.T) {
 		{"f32 sharded", "tiny-qwen2", SaveOptions{DType: safetensors.F32, MaxShardBytes: 200 << 10}, func(x float32) float32 { return x }},
 		{"bf16 sharded", "tiny-qwen2", SaveOptions{DType: safetensors.BF16, MaxShardBytes: 100 << 10}, bf16Round},
 		{"bf16 llama untied", "tiny-llama", SaveOptions{DType: safetensors.BF16}, bf16Round},
+		{"f16 llama", "tiny-llama", SaveOptions{DType: safetensors.F16}, f16Round},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
@@ -65,6 +66,12 @@ func TestSaveLoadBitIdentical(t *testing.T) {
 			sameFiles(t, dir, dir2)
 		})
 	}
+}
+
+func f16Round(x float32) float32 {
+	raw, _ := safetensors.EncodeFloat32(nil, []float32{x}, safetensors.F16)
+	v, _ := safetensors.DecodeFloat32(nil, raw, safetensors.F16)
+	return v[0]
 }
 
 func bf16Round(x float32) float32 { return safetensors.Float32FromBF16(safetensors.BF16FromFloat32(x)) }

@@ -148,7 +148,10 @@ func TestEndToEnd(t *testing.T) {
 		"evol": {Examples: 1, Tests: 5, Programs: 4}, "oss": {Examples: 2, Tests: 12, Programs: 8}, "stack": {Examples: 1, Tests: 6, Programs: 4}})
 	checkTable(t, p.path("pairs.jsonl"), map[string]Subset{"evol": {Pairs: 2}, "oss": {Pairs: 5}, "stack": {Pairs: 2}})
 
-	hard := must(t)(Hard(ctx, HardConfig{Input: p.path("sampled.jsonl"), Output: p.path("hard.jsonl")}))
+	hard := must(t)(Hard(ctx, HardConfig{Input: p.path("sampled.jsonl"), Output: p.path("hard.jsonl"), ParquetOutput: p.path("hard.parquet")}))
+	if tbl, err := Stats(ctx, p.path("hard.parquet")); err != nil || tbl.All.Examples != 2 || tbl.All.Programs != 8 {
+		t.Errorf("hard parquet stats %+v, %v", tbl, err)
+	}
 	got := ids(readRows[AceCodeRow](t, p.path("hard.jsonl")), func(r AceCodeRow) string { return r.ID })
 	if !cmp.Equal(got, []string{"add", "fib"}) || hard.Dropped != 2 {
 		t.Errorf("hard subset %v (dropped %d), want [add fib]", got, hard.Dropped)

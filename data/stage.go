@@ -103,8 +103,8 @@ type future[O any] struct {
 	done chan rowResult[O]
 }
 
-// runIncremental reads io.Input, skips ids already in io.Output, runs work on
-// up to io.Workers rows at once and appends results in input order. Because
+// runIncremental reads sio.Input, skips ids already in sio.Output, runs work
+// on up to sio.Workers rows at once and appends results in input order. Because
 // the order is the input order and results of a cancelled run are discarded,
 // rerunning after a kill yields the same file as one uninterrupted run.
 func runIncremental[I, O any](ctx context.Context, sio StageIO, sum *Summary,
@@ -134,6 +134,7 @@ func runIncremental[I, O any](ctx context.Context, sio StageIO, sum *Summary,
 				return nil
 			case queued[id]:
 				sum.Duplicates++
+				addProgress(sio.Progress)
 				return nil
 			}
 			queued[id] = true

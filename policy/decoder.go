@@ -56,10 +56,8 @@ func RMSNorm(x, w *Node, eps float64) *Node {
 	return Mul(Div(x, Sqrt(AddScalar(ms, eps))), lead(w, x.Rank()))
 }
 
-// SiLU is x·sigmoid(x), computed as x / (1 + exp(−x)): the go backend's
-// Exp is a float32 SIMD kernel while its Logistic calls float64 math.Exp
-// per element (8% of a training step). Large negative x gives x/inf = −0.
-func SiLU(x *Node) *Node { return Div(x, OnePlus(Exp(Neg(x)))) }
+// SiLU is x·sigmoid(x).
+func SiLU(x *Node) *Node { return Mul(x, Sigmoid(x)) }
 
 // Embed gathers rows of the token embedding: ids [B,S] → [B,S,D].
 func (d *Decoder) Embed(ids *Node) *Node {

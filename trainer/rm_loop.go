@@ -99,7 +99,8 @@ type rmLoop struct {
 	bar      *progress.Bar
 	log      io.Writer
 	onStep   func(int, map[string]float64)
-	saved    int
+	saved    int // step of the last checkpoint written (-1: none)
+	eval     int // step of the last evaluation logged (-1: none)
 }
 
 func newRMLoop(ctx context.Context, cfg configs.RM, run *rundir.Run, b compute.Backend, ck *checkpoints.Checkpoint, log io.Writer) (*rmLoop, error) {
@@ -126,7 +127,7 @@ func newRMLoop(ctx context.Context, cfg configs.RM, run *rundir.Run, b compute.B
 	if err != nil {
 		return nil, err
 	}
-	l := &rmLoop{cfg: cfg, run: run, t: t, tokFiles: tokFiles, config: []byte(text), log: log, saved: -1,
+	l := &rmLoop{cfg: cfg, run: run, t: t, tokFiles: tokFiles, config: []byte(text), log: log, saved: -1, eval: -1,
 		saver: &checkpoints.Saver{Root: filepath.Join(run.Dir, RMCheckpointDir), Options: checkpoints.Options{Keep: cfg.KeepLast}}}
 	if ck == nil {
 		return l, run.Metrics.Log(0, map[string]float64{"data/train_pairs": float64(len(data.Train)),
@@ -136,7 +137,7 @@ func newRMLoop(ctx context.Context, cfg configs.RM, run *rundir.Run, b compute.B
 	if err := t.Restore(ck); err != nil {
 		return nil, err
 	}
-	l.saved = t.Cursor.Step
+	l.saved, l.eval = t.Cursor.Step, t.Cursor.Step
 	fmt.Fprintf(log, "train-rm: resumed from %s at step %d\n", ck.Dir, t.Cursor.Step)
 	return l, run.Metrics.TruncateAfter(t.Cursor.Step)
 }
@@ -196,10 +197,14 @@ func (l *rmLoop) loop(ctx context.Context) error {
 }
 
 func (l *rmLoop) evaluate(ctx context.Context) error {
+	if l.eval == l.t.Cursor.Step {
+		return nil
+	}
 	m, err := l.t.Evaluate(ctx)
 	if err != nil || m == nil {
 		return err
 	}
+	l.eval = l.t.Cursor.Step
 	fmt.Fprintf(l.log, "train-rm: step %d: held-out pair accuracy %.4f, loss %.4f\n", l.t.Cursor.Step, m["eval/accuracy"], m["eval/loss"])
 	return l.run.Metrics.Log(l.t.Cursor.Step, m)
 }
@@ -225,6 +230,15 @@ func (l *rmLoop) save(ctx context.Context) error {
 func (l *rmLoop) interrupted(ctx context.Context) error {
 	fctx, cancel := checkpoints.FinalContext(ctx, 2*time.Minute)
 	defer cancel()
+	// An evaluation cut short by the signal is redone, so that the metrics
+	// log matches an uninterrupted run (a resumed run does not evaluate
+	// the step it resumes at).
+	step := l.t.Cursor.Step
+	if l.cfg.EvalSteps > 0 && step > 0 && step%l.cfg.EvalSteps == 0 && step < l.t.Settings.Schedule.Total {
+		if err := l.evaluate(fctx); err != nil {
+			return fmt.Errorf("train-rm: interrupted at step %d and the evaluation failed: %w", step, err)
+		}
+	}
 	if err := l.save(fctx); err != nil {
 		return fmt.Errorf("train-rm: interrupted at step %d and the final checkpoint failed: %w", l.t.Cursor.Step, err)
 	}

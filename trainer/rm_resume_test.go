@@ -49,8 +49,9 @@ func metricsWithoutTiming(t *testing.T, dir string) []map[string]float64 {
 	return recs
 }
 
-// TestResumeMatchesUninterrupted interrupts a run after 3 steps (mid-epoch,
-// between checkpoints), resumes it to 8 steps (across the epoch boundary)
+// TestResumeMatchesUninterrupted interrupts a run after 2 steps (mid-epoch,
+// between checkpoints, as the evaluation due at step 2 starts), resumes it
+// to 8 steps (across the epoch boundary)
 // and compares weights, optimizer state and metrics with an uninterrupted
 // 8-step run, byte for byte. Gradient accumulation, head dropout, weight
 // decay and a margin are all on.
@@ -66,15 +67,15 @@ func TestResumeMatchesUninterrupted(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	err := trainRM(t, ctx, cfg, cut, func(step int, _ map[string]float64) {
-		if step == 3 {
+		if step == 2 {
 			cancel()
 		}
 	})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("interrupted run: err = %v, want context.Canceled", err)
 	}
-	if steps, _ := checkpoints.Steps(filepath.Join(cut, RMCheckpointDir)); len(steps) == 0 || steps[0] != 3 {
-		t.Fatalf("interrupted run left checkpoints %v, want the newest at step 3", steps)
+	if steps, _ := checkpoints.Steps(filepath.Join(cut, RMCheckpointDir)); len(steps) == 0 || steps[0] != 2 {
+		t.Fatalf("interrupted run left checkpoints %v, want the newest at step 2", steps)
 	}
 	cfg.Resume = checkpoints.ResumeLatest
 	if err := trainRM(t, context.Background(), cfg, cut, nil); err != nil {

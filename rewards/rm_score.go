@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph DSL
 	"github.com/gomlx/gomlx/core/tensors"
@@ -68,22 +69,32 @@ func (rm *RewardModel) ScorePairs(ctx context.Context, prompts, responses []stri
 	return rm.Score(ctx, texts)
 }
 
-// ScoreIDs returns the reward of each token sequence. Sequences are
-// left-padded in batches of BatchSize to a length rounded up to a multiple
-// of PadMultiple (fewer compiled shapes); padding does not change a reward
-// beyond float rounding.
+// ScoreIDs returns the reward of each token sequence. Sequences are sorted
+// by length (stable), left-padded in batches of BatchSize to BucketLength,
+// and the rewards returned in the input order; padding changes a reward
+// only by float rounding.
 func (rm *RewardModel) ScoreIDs(ctx context.Context, seqs [][]int32) ([]float32, error) {
 	bs := rm.BatchSize
 	if bs <= 0 {
 		bs = 8
 	}
-	out := make([]float32, 0, len(seqs))
-	for start := 0; start < len(seqs); start += bs {
+	order := make([]int, len(seqs))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return len(seqs[a]) - len(seqs[b]) })
+	out := make([]float32, len(seqs))
+	batch := make([][]int32, 0, bs)
+	for start := 0; start < len(order); start += bs {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		end := min(start+bs, len(seqs))
-		b, err := PadBatch(seqs[start:end], PadMultiple)
+		idx := order[start:min(start+bs, len(order))]
+		batch = batch[:0]
+		for _, i := range idx {
+			batch = append(batch, seqs[i])
+		}
+		b, err := PadBatch(batch, PadMultiple)
 		if err != nil {
 			return nil, err
 		}
@@ -91,7 +102,9 @@ func (rm *RewardModel) ScoreIDs(ctx context.Context, seqs [][]int32) ([]float32,
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, r...)
+		for k, i := range idx {
+			out[i] = r[k]
+		}
 	}
 	return out, nil
 }

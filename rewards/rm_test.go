@@ -276,3 +276,22 @@ func TestSelectBestAgreesWithScores(t *testing.T) {
 		}
 	}
 }
+
+func TestBucketLengthAndPadBatch(t *testing.T) {
+	for _, tc := range []struct{ n, want int }{{1, 16}, {16, 16}, {17, 32}, {128, 128}, {129, 192}, {1024, 1024}, {1025, 1280}, {2048, 2048}} {
+		if got := BucketLength(tc.n); got != tc.want {
+			t.Errorf("BucketLength(%d) = %d, want %d", tc.n, got, tc.want)
+		}
+	}
+	b, err := PadBatch([][]int32{{5, 6, 7}, {9}}, PadMultiple)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.S != 16 || b.Tokens != 4 || b.IDs[15] != 7 || b.IDs[13] != 5 || b.Positions[13] != 0 || b.Positions[15] != 2 ||
+		b.Mask[12] != 0 || b.IDs[31] != 9 || b.Mask[31] != 1 || b.Mask[30] != 0 {
+		t.Errorf("PadBatch = %+v", b)
+	}
+	if _, err := PadBatch([][]int32{{1}, {}}, 0); err == nil {
+		t.Error("empty sequence accepted")
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -147,22 +148,32 @@ func readPrompts(path string) ([]promptRow, error) {
 		if strings.TrimSpace(sc.Text()) == "" {
 			continue
 		}
-		var r promptRow
-		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+		r, err := parsePromptRow(sc.Bytes(), len(rows))
+		if err != nil {
 			return nil, fmt.Errorf("sample: %s line %d: %w", path, line, err)
-		}
-		if r.TaskID == "" {
-			r.TaskID = r.ID.String()
-		}
-		if r.TaskID == "" {
-			r.TaskID = strconv.Itoa(len(rows))
-		}
-		if r.Question == "" && r.Prompt == "" && len(r.Messages) == 0 {
-			return nil, fmt.Errorf("sample: %s line %d: no question, prompt or messages", path, line)
 		}
 		rows = append(rows, r)
 	}
 	return rows, sc.Err()
+}
+
+// parsePromptRow decodes one prompts line; a row without task_id or id is
+// named by its index.
+func parsePromptRow(line []byte, index int) (promptRow, error) {
+	var r promptRow
+	if err := json.Unmarshal(line, &r); err != nil {
+		return r, err
+	}
+	if r.TaskID == "" {
+		r.TaskID = r.ID.String()
+	}
+	if r.TaskID == "" {
+		r.TaskID = strconv.Itoa(index)
+	}
+	if r.Question == "" && r.Prompt == "" && len(r.Messages) == 0 {
+		return r, errors.New("no question, prompt or messages")
+	}
+	return r, nil
 }
 
 // encodePrompt applies the template to one prompt row.

@@ -151,3 +151,18 @@ func readJSONL(t *testing.T, path string) []map[string]any {
 	}
 	return rows
 }
+
+func FuzzParsePromptRow(f *testing.F) {
+	f.Add([]byte(`{"task_id":"a","question":"q"}`))
+	f.Add([]byte(`{"id":3,"messages":[{"role":"user","content":"hi"}]}`))
+	f.Add([]byte(`{"prompt":""}`))
+	f.Fuzz(func(t *testing.T, line []byte) {
+		r, err := parsePromptRow(line, 4)
+		if err != nil {
+			return
+		}
+		if r.TaskID == "" || (r.Question == "" && r.Prompt == "" && len(r.Messages) == 0) {
+			t.Errorf("accepted row %+v without a name or text", r)
+		}
+	})
+}

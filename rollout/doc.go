@@ -21,11 +21,13 @@
 //     Cache length grows in buckets (powers of two to 256, then multiples
 //     of 128), so a step costs attention over the filled slots, never a
 //     re-forward.
-//   - The decode graph multiplies by weights transposed once per
-//     generation (Engine re-reads the store at every Stream call, so a
-//     trainer's updates are always seen) and computes SiLU and softmax
-//     with the backend's fused softmax; the graph functions mirror
-//     policy.Decoder's block and are checked against its full forward.
+//   - The decode graph multiplies by weights transposed (and q|k|v,
+//     gate|up concatenated) once per generation: Engine re-reads the store
+//     at every Stream call, so a trainer's updates are always seen. SiLU
+//     and softmax use the backend's fused softmax (the go backend's Exp
+//     op calls math.Exp per element and was the largest cost of a step).
+//     The graph functions mirror policy.Decoder's block and the tests
+//     check them against its full forward.
 //   - Sampling runs on the host per row, one uniform draw per sampled
 //     token from the row's own PCG stream seeded by SampleSeed(run seed,
 //     step, prompt, sample), so results do not depend on batching.

@@ -25,6 +25,7 @@ type RM struct {
 	MaxEpochs      int     `mapstructure:"max_epochs" help:"passes over the training pairs"`
 	MaxSteps       int     `mapstructure:"max_steps" help:"stop after this many optimiser steps; 0 means as many as the epochs give"`
 	Margin         float64 `mapstructure:"margin" help:"margin m in -log sigmoid(r_chosen - r_rejected - m); 0 is the plain Bradley-Terry loss"`
+	PairMargins    bool    `mapstructure:"pair_margins" help:"add each pair's own \"margin\" field to m (OpenRLHF's margin loss); pairs without one add 0"`
 	HeadDropout    float64 `mapstructure:"head_dropout" help:"dropout before the value head during training"`
 
 	EvalSteps int    `mapstructure:"eval_steps" help:"evaluate held-out pair accuracy every this many steps; 0 only at the end"`

@@ -23,8 +23,10 @@ type Pair struct {
 	Chosen   string
 	Rejected string
 	// Pass rates of the two programs when the source records them (this
-	// project's pair rows); NaN-free, zero when unknown.
+	// project's pair rows); zero when unknown.
 	ChosenPassRate, RejectedPassRate float64
+	// Margin is the row's optional "margin" (OpenRLHF's margin loss).
+	Margin float64
 }
 
 // pairRow is the union of the two row formats:
@@ -41,6 +43,7 @@ type pairRow struct {
 	Rejected         *string         `json:"rejected"`
 	ChosenPassRate   float64         `json:"chosen_pass_rate"`
 	RejectedPassRate float64         `json:"rejected_pass_rate"`
+	Margin           float64         `json:"margin"`
 }
 
 // AcePrompt joins AceCodePair's instruction and input as LLaMA-Factory's
@@ -52,7 +55,7 @@ func (r pairRow) pair() (Pair, error) {
 		return Pair{}, errors.New(`row lacks "chosen" or "rejected"`)
 	}
 	p := Pair{ID: rawID(r.ID), Chosen: *r.Chosen, Rejected: *r.Rejected,
-		ChosenPassRate: r.ChosenPassRate, RejectedPassRate: r.RejectedPassRate}
+		ChosenPassRate: r.ChosenPassRate, RejectedPassRate: r.RejectedPassRate, Margin: r.Margin}
 	switch {
 	case r.Question != nil:
 		p.Prompt = *r.Question

@@ -12,11 +12,12 @@ import (
 
 // pqAcePair is AceCodePair-300K's Parquet schema.
 type pqAcePair struct {
-	Instruction string `parquet:"instruction,optional"`
-	Input       string `parquet:"input,optional"`
-	Chosen      string `parquet:"chosen,optional"`
-	Rejected    string `parquet:"rejected,optional"`
-	ID          string `parquet:"id,optional"`
+	Instruction string  `parquet:"instruction,optional"`
+	Input       string  `parquet:"input,optional"`
+	Chosen      string  `parquet:"chosen,optional"`
+	Rejected    string  `parquet:"rejected,optional"`
+	ID          string  `parquet:"id,optional"`
+	Margin      float64 `parquet:"margin,optional"`
 }
 
 // pqProjectPair is this project's pair rows in Parquet.
@@ -27,6 +28,7 @@ type pqProjectPair struct {
 	Rejected         string  `parquet:"rejected,optional"`
 	ChosenPassRate   float64 `parquet:"chosen_pass_rate,optional"`
 	RejectedPassRate float64 `parquet:"rejected_pass_rate,optional"`
+	Margin           float64 `parquet:"margin,optional"`
 }
 
 // readPairsParquet picks the row type from the file's columns: "question"
@@ -66,11 +68,11 @@ func ParsePairParquet(ctx context.Context, r io.ReaderAt, size int64, name strin
 	case cols["question"]:
 		return readRows(ctx, pf, name, func(p pqProjectPair) Pair {
 			return Pair{ID: p.ID, Prompt: p.Question, Chosen: p.Chosen, Rejected: p.Rejected,
-				ChosenPassRate: p.ChosenPassRate, RejectedPassRate: p.RejectedPassRate}
+				ChosenPassRate: p.ChosenPassRate, RejectedPassRate: p.RejectedPassRate, Margin: p.Margin}
 		})
 	case cols["instruction"]:
 		return readRows(ctx, pf, name, func(p pqAcePair) Pair {
-			return Pair{ID: p.ID, Prompt: AcePrompt(p.Instruction, p.Input), Chosen: p.Chosen, Rejected: p.Rejected}
+			return Pair{ID: p.ID, Prompt: AcePrompt(p.Instruction, p.Input), Chosen: p.Chosen, Rejected: p.Rejected, Margin: p.Margin}
 		})
 	}
 	return nil, fmt.Errorf("trainer: pairs %s: neither a question nor an instruction column", name)

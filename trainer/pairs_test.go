@@ -28,6 +28,8 @@ func TestParsePairJSONL(t *testing.T) {
 			[]Pair{{ID: "a", Prompt: "I\nX", Chosen: "c", Rejected: "r"}}, ""},
 		{"project row", `{"id":"q","question":"Q","tests":["assert 1"],"chosen":"c","rejected":"r","chosen_pass_rate":1,"rejected_pass_rate":0.5,"model_name":"m"}`,
 			[]Pair{{ID: "q", Prompt: "Q", Chosen: "c", Rejected: "r", ChosenPassRate: 1, RejectedPassRate: 0.5}}, ""},
+		{"margin", `{"question":"Q","chosen":"c","rejected":"r","margin":0.75}`,
+			[]Pair{{Prompt: "Q", Chosen: "c", Rejected: "r", Margin: 0.75}}, ""},
 		{"blank lines", "\n" + `{"question":"Q","chosen":"c","rejected":""}` + "\n\n",
 			[]Pair{{Prompt: "Q", Chosen: "c"}}, ""},
 		{"missing rejected", `{"question":"Q","chosen":"c"}`, nil, ":1: row lacks"},

@@ -97,14 +97,17 @@ func NewRMTrainer(rm *rewards.RewardModel, cfg AdamW, s RMSettings, train, eval 
 // StepsPerEpoch is the number of full batches in the training pairs.
 func (t *RMTrainer) StepsPerEpoch() int { return len(t.Train) / t.Settings.BatchSize }
 
-// accumGraph: ids, pos, mask [2N,S]; keep [2N,D]; scale scalar →
-// loss, accuracy, mean margin, rewards [2N]; gradients accumulated.
-func (t *RMTrainer) accumGraph(_ *model.Scope, ids, pos, mask, keep, scale *Node) []*Node {
+// accumGraph: ids, pos, mask [2N,S]; keep [2N,D]; margins [N] (each pair's
+// own margin, added to the constant one); scale scalar → loss, accuracy,
+// mean r_c − r_r, rewards [2N]; gradients accumulated. The per-pair margin
+// enters as r_r + m_i, which leaves −log σ(r_c − r_r − m − m_i).
+func (t *RMTrainer) accumGraph(_ *model.Scope, ids, pos, mask, keep, margins, scale *Node) []*Node {
 	r := t.RM.Rewards(ids, pos, mask, keep)
 	n := r.Shape().Dim(0) / 2
 	rc := Slice(r, AxisRange(0, n))
 	rr := Slice(r, AxisRange(n, 2*n))
-	loss, acc, delta := BradleyTerryLoss(rc, rr, t.Settings.Margin)
+	loss, _, _ := BradleyTerryLoss(rc, Add(rr, margins), t.Settings.Margin)
+	_, acc, delta := BradleyTerryLoss(rc, rr, 0)
 	t.Opt.Accumulate(loss, scale)
 	return []*Node{loss, acc, delta, r}
 }
@@ -146,14 +149,14 @@ func (t *RMTrainer) Step(ctx context.Context) (metrics map[string]float64, err e
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		b, err := PairBatch(t.Train, idx[k*mb:(k+1)*mb])
+		b, margins, err := PairBatch(t.Train, idx[k*mb:(k+1)*mb])
 		if err != nil {
 			return nil, err
 		}
 		d := t.RM.Backbone.Config.HiddenSize
 		keep := tensors.FromFlatDataAndDimensions(DropoutKeep(b.B, d, t.Settings.HeadDropout, t.Settings.Seed, t.Cursor.Step, k), b.B, d)
 		ids, pos, mask := b.Tensors()
-		out, err := t.accum.Exec(ids, pos, mask, keep, scale)
+		out, err := t.accum.Exec(ids, pos, mask, keep, tensors.FromFlatDataAndDimensions(margins, len(margins)), scale)
 		if err != nil {
 			return nil, fmt.Errorf("trainer: step %d: %w", t.Cursor.Step+1, err)
 		}
@@ -195,20 +198,25 @@ func (t *RMTrainer) Evaluate(ctx context.Context) (map[string]float64, error) {
 	if err != nil {
 		return nil, err
 	}
-	rc, rr := make([]float32, len(t.Eval)), make([]float32, len(t.Eval))
-	for i := range t.Eval {
-		rc[i], rr[i] = r[2*i], r[2*i+1]
+	rc, rr, pm := make([]float32, len(t.Eval)), make([]float32, len(t.Eval)), make([]float32, len(t.Eval))
+	for i, e := range t.Eval {
+		rc[i], rr[i], pm[i] = r[2*i], r[2*i+1], e.Margin
 	}
-	loss, acc, delta := BTLossHost(rc, rr, t.Settings.Margin)
+	loss, acc, delta := BTLossHost(rc, rr, pm, t.Settings.Margin)
 	return map[string]float64{"eval/accuracy": acc, "eval/loss": loss, "eval/margin": delta}, nil
 }
 
-// BTLossHost is BradleyTerryLoss on the host, in float64:
-// mean softplus(−(Δ − margin)), the fraction with Δ > 0, and mean Δ.
-func BTLossHost(rc, rr []float32, margin float64) (loss, acc, delta float64) {
+// BTLossHost is BradleyTerryLoss on the host, in float64, with optional
+// per-pair margins pm (nil: none): mean softplus(−(Δ_i − margin − pm_i)),
+// the fraction with Δ_i > 0, and mean Δ_i, where Δ_i = rc_i − rr_i.
+func BTLossHost(rc, rr, pm []float32, margin float64) (loss, acc, delta float64) {
 	for i := range rc {
 		d := float64(rc[i]) - float64(rr[i])
-		loss += softplus(-(d - margin))
+		m := margin
+		if pm != nil {
+			m += float64(pm[i])
+		}
+		loss += softplus(-(d - m))
 		if d > 0 {
 			acc++
 		}

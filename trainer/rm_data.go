@@ -11,9 +11,10 @@ import (
 const AcePreamble = rewards.AcePreamble
 
 // RMExample is a tokenized pair: the rendered chosen and rejected
-// conversations.
+// conversations, and the pair's own margin (0 unless pair_margins).
 type RMExample struct {
 	Chosen, Rejected []int32
+	Margin           float32
 }
 
 // Tokens is the number of tokens of both sides.
@@ -26,7 +27,7 @@ func WithPreamble(program string) string { return rewards.WithPreamble(program) 
 // TokenizePairs renders each side of each pair as the conversation
 // [user: prompt, assistant: program] with rm's chat template and tokenizes
 // it, truncating to rm.MaxLength. It returns how many sides were truncated.
-func TokenizePairs(rm *rewards.RewardModel, pairs []Pair, preamble bool) ([]RMExample, int, error) {
+func TokenizePairs(rm *rewards.RewardModel, pairs []Pair, preamble, margins bool) ([]RMExample, int, error) {
 	out := make([]RMExample, len(pairs))
 	truncated := 0
 	for i, p := range pairs {
@@ -49,6 +50,9 @@ func TokenizePairs(rm *rewards.RewardModel, pairs []Pair, preamble bool) ([]RMEx
 			sides[s] = ids
 		}
 		out[i] = RMExample{Chosen: sides[0], Rejected: sides[1]}
+		if margins {
+			out[i].Margin = float32(p.Margin)
+		}
 	}
 	return out, truncated, nil
 }
@@ -106,11 +110,15 @@ func DropoutKeep(rows, d int, p float64, seed int64, step, micro int) []float32 
 }
 
 // PairBatch stacks the chosen sides of exs[idx] and then their rejected
-// sides into one left-padded batch [2·len(idx), S].
-func PairBatch(exs []RMExample, idx []int) (rewards.Batch, error) {
+// sides into one left-padded batch [2·len(idx), S], and returns the pairs'
+// margins [len(idx)].
+func PairBatch(exs []RMExample, idx []int) (rewards.Batch, []float32, error) {
 	seqs := make([][]int32, 2*len(idx))
+	margins := make([]float32, len(idx))
 	for i, k := range idx {
 		seqs[i], seqs[len(idx)+i] = exs[k].Chosen, exs[k].Rejected
+		margins[i] = exs[k].Margin
 	}
-	return rewards.PadBatch(seqs, rewards.PadMultiple)
+	b, err := rewards.PadBatch(seqs, rewards.PadMultiple)
+	return b, margins, err
 }

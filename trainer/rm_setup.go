@@ -105,10 +105,10 @@ func LoadRMData(ctx context.Context, cfg configs.RM, rm *rewards.RewardModel, lo
 	}
 	var d RMData
 	var cut int
-	if d.Train, d.Truncated, err = TokenizePairs(rm, train, cfg.Preamble); err != nil {
+	if d.Train, d.Truncated, err = TokenizePairs(rm, train, cfg.Preamble, cfg.PairMargins); err != nil {
 		return RMData{}, err
 	}
-	if d.Eval, cut, err = TokenizePairs(rm, eval, cfg.Preamble); err != nil {
+	if d.Eval, cut, err = TokenizePairs(rm, eval, cfg.Preamble, cfg.PairMargins); err != nil {
 		return RMData{}, err
 	}
 	d.Truncated += cut

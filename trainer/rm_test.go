@@ -46,14 +46,14 @@ func accumulate(t *testing.T, tr *RMTrainer, n int) (loss float32, r []float32, 
 	for i := range idx {
 		idx[i] = i
 	}
-	b, err := PairBatch(tr.Train, idx)
+	b, margins, err := PairBatch(tr.Train, idx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	d := tr.RM.Backbone.Config.HiddenSize
 	keep := tensors.FromFlatDataAndDimensions(DropoutKeep(b.B, d, 0, 0, 0, 0), b.B, d)
 	ids, pos, mask := b.Tensors()
-	out, err := tr.accum.Exec(ids, pos, mask, keep, tensors.FromScalar(float32(1)))
+	out, err := tr.accum.Exec(ids, pos, mask, keep, tensors.FromFlatDataAndDimensions(margins, len(margins)), tensors.FromScalar(float32(1)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,8 +74,16 @@ func TestBTLossGraphMatchesPlainGo(t *testing.T) {
 		if err := tr.RM.SetHead(w, 0.1); err != nil {
 			t.Fatal(err)
 		}
+		// With a margin, each pair also gets its own (pair_margins).
+		pm := make([]float32, 8)
+		for i := range pm {
+			if margin > 0 {
+				pm[i] = 0.1 * float32(i)
+				tr.Train[i].Margin = pm[i]
+			}
+		}
 		loss, r, _ := accumulate(t, tr, 8)
-		want, _, _ := BTLossHost(r[:8], r[8:], margin)
+		want, _, _ := BTLossHost(r[:8], r[8:], pm, margin)
 		if math.Abs(float64(loss)-want) > 1e-5*math.Max(1, want) {
 			t.Errorf("margin %g: graph loss %.7f, plain Go %.7f", margin, loss, want)
 		}

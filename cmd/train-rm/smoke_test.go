@@ -41,8 +41,8 @@ func TestTrainsAndResumes(t *testing.T) {
 		t.Errorf("resume did not report the checkpoint:\n%s", errs)
 	}
 	steps, _ := checkpoints.Steps(filepath.Join(out, trainer.RMCheckpointDir))
-	if len(steps) == 0 || steps[0] != 4 {
-		t.Errorf("checkpoints after resume: %v", steps)
+	if len(steps) != 2 || steps[0] != 4 || steps[1] != 3 { // keep_last: 2 in rm-tiny.yaml
+		t.Errorf("checkpoints after resume: %v, want [4 3]", steps)
 	}
 	recs, err := rundir.ReadMetrics(filepath.Join(out, rundir.MetricsFile))
 	if err != nil {

@@ -16,10 +16,12 @@ const (
 	RMOptimizerFile = "optimizer.safetensors"
 )
 
-// rmModelState records how the checkpoint's model renders text.
+// rmModelState records how the checkpoint's model renders text; a resumed
+// run must tokenize its pairs the same way.
 type rmModelState struct {
 	ChatTemplate string `json:"chat_template"`
 	MaxLength    int    `json:"max_length"`
+	Preamble     bool   `json:"preamble"`
 }
 
 // rmRNGState: every random draw of the loop derives from the seed (epoch
@@ -38,7 +40,7 @@ type rmLoopState struct {
 // CheckpointContent returns everything needed to resume t: weights and
 // tokenizer as a Hugging Face directory, Adam moments, RNG seed, data
 // cursor, loop state and the resolved config.
-func (t *RMTrainer) CheckpointContent(ctx context.Context, tokFiles map[string][]byte, chatTemplate string, config []byte) (checkpoints.Content, error) {
+func (t *RMTrainer) CheckpointContent(ctx context.Context, tokFiles map[string][]byte, chatTemplate string, preamble bool, config []byte) (checkpoints.Content, error) {
 	cfgJSON, err := t.RM.ConfigJSON()
 	if err != nil {
 		return checkpoints.Content{}, err
@@ -56,7 +58,7 @@ func (t *RMTrainer) CheckpointContent(ctx context.Context, tokFiles map[string][
 	return checkpoints.Content{
 		Files: files,
 		State: map[string]any{
-			"model":  rmModelState{ChatTemplate: chatTemplate, MaxLength: t.RM.MaxLength},
+			"model":  rmModelState{ChatTemplate: chatTemplate, MaxLength: t.RM.MaxLength, Preamble: preamble},
 			"rng":    rmRNGState{Seed: t.Settings.Seed},
 			"cursor": t.Cursor,
 			"loop":   rmLoopState{TotalSteps: t.Settings.Schedule.Total, TrainPairs: len(t.Train), EvalPairs: len(t.Eval)},
@@ -69,14 +71,19 @@ func (t *RMTrainer) CheckpointContent(ctx context.Context, tokFiles map[string][
 // weights were loaded with the model). The checkpoint must come from a run
 // with the same seed and training pairs: a different data set or seed would
 // silently change what "position" means, so it is refused.
-func (t *RMTrainer) Restore(ck *checkpoints.Checkpoint) error {
+func (t *RMTrainer) Restore(ck *checkpoints.Checkpoint, preamble bool) error {
 	var rng rmRNGState
 	var loop rmLoopState
 	var cur RMCursor
-	for key, v := range map[string]any{"rng": &rng, "loop": &loop, "cursor": &cur} {
+	var ms rmModelState
+	for key, v := range map[string]any{"rng": &rng, "loop": &loop, "cursor": &cur, "model": &ms} {
 		if err := ck.DecodeState(key, v); err != nil {
 			return err
 		}
+	}
+	if ms.MaxLength != t.RM.MaxLength || ms.Preamble != preamble {
+		return fmt.Errorf("trainer: %s: checkpoint tokenized pairs with max_length %d, preamble %v; this run has %d, %v",
+			ck.Dir, ms.MaxLength, ms.Preamble, t.RM.MaxLength, preamble)
 	}
 	if rng.Seed != t.Settings.Seed || loop.TrainPairs != len(t.Train) {
 		return fmt.Errorf("trainer: %s: checkpoint of seed %d with %d training pairs, this run has seed %d and %d",

@@ -134,7 +134,7 @@ func newRMLoop(ctx context.Context, cfg configs.RM, run *rundir.Run, b compute.B
 			"data/eval_pairs": float64(len(data.Eval)), "data/truncated": float64(data.Truncated),
 			"optim/total_steps": float64(s.Schedule.Total)})
 	}
-	if err := t.Restore(ck); err != nil {
+	if err := t.Restore(ck, cfg.Preamble); err != nil {
 		return nil, err
 	}
 	l.saved, l.eval = t.Cursor.Step, t.Cursor.Step
@@ -214,7 +214,7 @@ func (l *rmLoop) save(ctx context.Context) error {
 	if l.saved == step {
 		return nil
 	}
-	c, err := l.t.CheckpointContent(ctx, l.tokFiles, l.cfg.Model.ChatTemplate, l.config)
+	c, err := l.t.CheckpointContent(ctx, l.tokFiles, l.cfg.Model.ChatTemplate, l.cfg.Preamble, l.config)
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -97,6 +98,11 @@ func TestResumeMatchesUninterrupted(t *testing.T) {
 		t.Errorf("metrics differ (-uninterrupted +resumed):\n%s", d)
 	}
 	checkTamperedRefused(t, cfg, full)
+	cfg.Resume, cfg.MaxLength = filepath.Join(full, last), cfg.MaxLength-1
+	err = trainRM(t, context.Background(), cfg, filepath.Join(base, "other-length"), nil)
+	if err == nil || !strings.Contains(err.Error(), "max_length") {
+		t.Errorf("resume with another max_length: err = %v", err)
+	}
 }
 
 // checkTamperedRefused flips one byte of a checkpoint's optimizer state and

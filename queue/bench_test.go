@@ -36,6 +36,9 @@ func BenchmarkBrokerOverhead(b *testing.B) {
 			secs := time.Since(start).Seconds()
 			b.ReportMetric(secs/float64(jobs)*1e6, "µs/job")
 			b.ReportMetric(float64(jobs)/secs, "jobs/s")
+			if st := q.WorkerStats()[0]; st.Errors > 0 {
+				b.Logf("worker: %d pull/ack errors, last: %s", st.Errors, st.LastError)
+			}
 		})
 	}
 }

@@ -48,7 +48,8 @@ type WorkerStats struct {
 	Retries    uint64 // failed attempts handed back for redelivery
 	Failures   uint64 // terminal error results
 	Duplicates uint64 // results the server already had (job ran twice)
-	Errors     uint64 // acks or results lost to connection trouble (the server redelivers)
+	Errors     uint64 // pull restarts, and acks or results lost to connection trouble (the server redelivers)
+	LastError  string // the latest of those
 }
 
 // Worker pulls jobs of one kind and runs them with a Handler.
@@ -57,6 +58,14 @@ type Worker struct {
 	js                                  jetstream.JetStream
 	cons                                jetstream.Consumer
 	jobs, retries, failures, dups, errs atomic.Uint64
+	lastErr                             atomic.Pointer[string]
+}
+
+// noteErr counts err and keeps it for Stats.
+func (w *Worker) noteErr(err error) {
+	w.errs.Add(1)
+	msg := err.Error()
+	w.lastErr.Store(&msg)
 }
 
 // NewWorker sets up the kind's streams and consumer on nc.
@@ -94,44 +103,97 @@ func NewWorker(ctx context.Context, nc *nats.Conn, o WorkerOptions) (*Worker, er
 
 // Stats returns the worker's counters so far.
 func (w *Worker) Stats() WorkerStats {
-	return WorkerStats{Jobs: w.jobs.Load(), Retries: w.retries.Load(), Failures: w.failures.Load(), Duplicates: w.dups.Load(), Errors: w.errs.Load()}
+	s := WorkerStats{Jobs: w.jobs.Load(), Retries: w.retries.Load(), Failures: w.failures.Load(), Duplicates: w.dups.Load(), Errors: w.errs.Load()}
+	if p := w.lastErr.Load(); p != nil {
+		s.LastError = *p
+	}
+	return s
 }
 
 // Run pulls and runs jobs until ctx ends. Jobs running at that point are
-// handed back for redelivery.
+// handed back for redelivery. Fetch errors (a reconnect, a deleted
+// consumer) are counted and retried instead of ending Run.
 func (w *Worker) Run(ctx context.Context) error {
-	it, err := w.cons.Messages(jetstream.PullMaxMessages(w.opts.Slots))
-	if err != nil {
-		return fmt.Errorf("queue: worker %s: pull: %w", w.opts.Name, err)
-	}
-	stop := context.AfterFunc(ctx, it.Stop)
-	defer stop()
-	defer it.Stop()
 	sem := make(chan struct{}, w.opts.Slots)
 	g := new(errgroup.Group)
+	for ctx.Err() == nil {
+		if err := w.pull(ctx, sem, g); err != nil && ctx.Err() == nil {
+			w.noteErr(err)
+			select {
+			case <-time.After(100 * time.Millisecond):
+			case <-ctx.Done():
+			}
+			if cons, err := ensureKind(ctx, w.js, w.opts.Kind, w.opts.Config, false); err == nil {
+				w.cons = cons
+			}
+		}
+	}
+	return g.Wait()
+}
+
+// pollWait bounds one pull request. A Fetch per batch of free slots keeps
+// the pull accounting explicit: the server never holds a request the worker
+// has forgotten, so a job cannot wait for a missed heartbeat to be pulled.
+const pollWait = time.Second
+
+// pull fetches jobs for the free slots and runs them, until ctx ends (nil)
+// or a fetch fails.
+func (w *Worker) pull(ctx context.Context, sem chan struct{}, g *errgroup.Group) error {
 	for {
 		select {
 		case sem <- struct{}{}:
 		case <-ctx.Done():
-			return g.Wait()
-		}
-		msg, err := it.Next()
-		if err != nil {
-			<-sem
-			if errors.Is(err, jetstream.ErrMsgIteratorClosed) || ctx.Err() != nil {
-				return g.Wait()
-			}
-			_ = g.Wait()
-			return fmt.Errorf("queue: worker %s: next: %w", w.opts.Name, err)
-		}
-		g.Go(func() error {
-			defer func() { <-sem }()
-			if err := w.handle(ctx, msg); err != nil {
-				w.errs.Add(1)
-			}
 			return nil
-		})
+		}
+		n := 1
+	more:
+		for n < cap(sem) {
+			select {
+			case sem <- struct{}{}:
+				n++
+			default:
+				break more
+			}
+		}
+		fctx, cancel := context.WithTimeout(ctx, pollWait)
+		batch, err := w.cons.Fetch(n, jetstream.FetchContext(fctx))
+		if err != nil {
+			cancel()
+			release(sem, n)
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("queue: worker %s: fetch: %w", w.opts.Name, err)
+		}
+		got := 0
+		for msg := range batch.Messages() {
+			got++
+			g.Go(func() error {
+				defer release(sem, 1)
+				if err := w.handle(ctx, msg); err != nil {
+					w.noteErr(err)
+				}
+				return nil
+			})
+		}
+		cancel()
+		release(sem, n-got)
+		if err := batch.Error(); err != nil && ctx.Err() == nil && !isFetchTimeout(err) {
+			return fmt.Errorf("queue: worker %s: fetch: %w", w.opts.Name, err)
+		}
 	}
+}
+
+func release(sem chan struct{}, n int) {
+	for range n {
+		<-sem
+	}
+}
+
+// isFetchTimeout reports the normal end of a pull request that found fewer
+// jobs than it asked for.
+func isFetchTimeout(err error) bool {
+	return errors.Is(err, nats.ErrTimeout) || errors.Is(err, context.DeadlineExceeded)
 }
 
 // handle runs one job; an error means an ack or the result did not reach

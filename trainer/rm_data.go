@@ -11,7 +11,7 @@ import (
 const AcePreamble = rewards.AcePreamble
 
 // RMExample is a tokenized pair: the rendered chosen and rejected
-// conversations, and the pair's own margin (0 unless pair_margins).
+// conversations, and the pair's own margin (used with pair_margins).
 type RMExample struct {
 	Chosen, Rejected []int32
 	Margin           float32
@@ -27,7 +27,7 @@ func WithPreamble(program string) string { return rewards.WithPreamble(program) 
 // TokenizePairs renders each side of each pair as the conversation
 // [user: prompt, assistant: program] with rm's chat template and tokenizes
 // it, truncating to rm.MaxLength. It returns how many sides were truncated.
-func TokenizePairs(rm *rewards.RewardModel, pairs []Pair, preamble, margins bool) ([]RMExample, int, error) {
+func TokenizePairs(rm *rewards.RewardModel, pairs []Pair, preamble bool) ([]RMExample, int, error) {
 	out := make([]RMExample, len(pairs))
 	truncated := 0
 	for i, p := range pairs {
@@ -49,10 +49,7 @@ func TokenizePairs(rm *rewards.RewardModel, pairs []Pair, preamble, margins bool
 			}
 			sides[s] = ids
 		}
-		out[i] = RMExample{Chosen: sides[0], Rejected: sides[1]}
-		if margins {
-			out[i].Margin = float32(p.Margin)
-		}
+		out[i] = RMExample{Chosen: sides[0], Rejected: sides[1], Margin: float32(p.Margin)}
 	}
 	return out, truncated, nil
 }

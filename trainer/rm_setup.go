@@ -105,13 +105,20 @@ func LoadRMData(ctx context.Context, cfg configs.RM, rm *rewards.RewardModel, lo
 	}
 	var d RMData
 	var cut int
-	if d.Train, d.Truncated, err = TokenizePairs(rm, train, cfg.Preamble, cfg.PairMargins); err != nil {
+	if d.Train, d.Truncated, err = TokenizePairs(rm, train, cfg.Preamble); err != nil {
 		return RMData{}, err
 	}
-	if d.Eval, cut, err = TokenizePairs(rm, eval, cfg.Preamble, cfg.PairMargins); err != nil {
+	if d.Eval, cut, err = TokenizePairs(rm, eval, cfg.Preamble); err != nil {
 		return RMData{}, err
 	}
 	d.Truncated += cut
+	if !cfg.PairMargins {
+		for _, exs := range [][]RMExample{d.Train, d.Eval} {
+			for i := range exs {
+				exs[i].Margin = 0
+			}
+		}
+	}
 	if d.Truncated > 0 && log != nil {
 		fmt.Fprintf(log, "train-rm: warning: %d of %d sides longer than max_length %d were truncated\n",
 			d.Truncated, 2*(len(train)+len(eval)), cfg.MaxLength)

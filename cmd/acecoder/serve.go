@@ -67,7 +67,7 @@ requests in flight, then exit.`,
 	f.BoolVar(&o.allowRemote, "allow-remote", false, "allow a non-loopback listen address")
 	f.IntVar(&o.concurrency, "concurrency", 8, "requests in flight (queued for the model) before answering 429")
 	f.Int64Var(&o.maxBody, "max-body", 1<<20, "largest request body in bytes")
-	f.IntVar(&o.maxTokens, "max-tokens", 512, "default and largest max_tokens")
+	f.IntVar(&o.maxTokens, "max-tokens", 1024, "default max_tokens, and the most a request gets (larger requests are clamped)")
 	f.IntVar(&o.batch, "batch-size", 16, "sequences decoded together")
 	f.Int64Var(&o.seed, "seed", 42, "seed of requests that give none (each such request gets the next one)")
 	return cmd
@@ -325,9 +325,12 @@ func (s *server) options(req completionRequest) (rollout.Options, []string, erro
 		return o, nil, badRequest("temperature must be in [0, 2]")
 	case o.TopP <= 0 || o.TopP > 1:
 		return o, nil, badRequest("top_p must be in (0, 1]")
-	case o.MaxNewTokens < 1 || o.MaxNewTokens > s.opts.maxTokens:
-		return o, nil, badRequest("max_tokens must be in [1, %d]", s.opts.maxTokens)
+	case o.MaxNewTokens < 1:
+		return o, nil, badRequest("max_tokens must be at least 1")
 	}
+	// Larger requests are clamped rather than refused, so clients written
+	// for remote endpoints with long limits work unchanged.
+	o.MaxNewTokens = min(o.MaxNewTokens, s.opts.maxTokens)
 	var stops []string
 	if len(req.Stop) > 0 && string(req.Stop) != "null" {
 		var err error

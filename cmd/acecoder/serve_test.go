@@ -90,6 +90,12 @@ func TestServeAnswersOpenAIClients(t *testing.T) {
 		}
 	}
 
+	// max_tokens above --max-tokens is clamped to it.
+	code, long := postJSON(t, base+"/v1/completions", `{"prompt":"a","max_tokens":100000,"temperature":1}`)
+	if n := long["usage"].(map[string]any)["completion_tokens"].(float64); code != http.StatusOK || n > 16 {
+		t.Errorf("max_tokens 100000: status %d, %v tokens; want at most --max-tokens 16", code, n)
+	}
+
 	resp, err := http.Get(base + "/v1/models")
 	if err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("models: %v %v", resp, err)
@@ -109,7 +115,7 @@ func TestServeRejectsBadRequests(t *testing.T) {
 		{"body too large", "/v1/completions", `{"prompt":"` + strings.Repeat("a", 400) + `"}`, http.StatusRequestEntityTooLarge},
 		{"no messages", "/v1/chat/completions", `{"messages":[]}`, http.StatusBadRequest},
 		{"streaming", "/v1/chat/completions", `{"messages":[{"role":"user","content":"a"}],"stream":true}`, http.StatusBadRequest},
-		{"max_tokens over the limit", "/v1/completions", `{"prompt":"a","max_tokens":9}`, http.StatusBadRequest},
+		{"max_tokens below 1", "/v1/completions", `{"prompt":"a","max_tokens":0}`, http.StatusBadRequest},
 		{"temperature out of range", "/v1/completions", `{"prompt":"a","temperature":3}`, http.StatusBadRequest},
 		{"prompt of the wrong type", "/v1/completions", `{"prompt":5}`, http.StatusBadRequest},
 		{"too many stops", "/v1/completions", `{"prompt":"a","stop":["a","b","c","d","e"]}`, http.StatusBadRequest},

@@ -98,13 +98,25 @@ func (s *scheduler) run(ctx context.Context) error {
 
 // admit fills free rows with waiting samples, prefilling their prompts.
 func (s *scheduler) admit() error {
-	for len(s.rows) < s.opts.BatchSize && len(s.pending) > 0 {
-		j := s.pending[0]
-		s.pending = s.pending[1:]
-		p, err := s.promptOf(j.req)
-		if err != nil {
+	n := min(s.opts.BatchSize-len(s.rows), len(s.pending))
+	if n <= 0 {
+		return nil
+	}
+	var need []int
+	for _, j := range s.pending[:n] {
+		if _, ok := s.prompts[j.req]; !ok && !slices.Contains(need, j.req) {
+			need = append(need, j.req)
+		}
+	}
+	for len(need) > 0 {
+		k := min(len(need), maxPrefillRows)
+		if err := s.prefill(need[:k]); err != nil {
 			return err
 		}
+		need = need[k:]
+	}
+	for _, j := range s.pending[:n] {
+		p := s.prompts[j.req]
 		if p.left--; p.left == 0 {
 			delete(s.prompts, j.req)
 		}
@@ -112,28 +124,43 @@ func (s *scheduler) admit() error {
 		r.s = Sample{PromptIndex: j.req, SampleIndex: j.sample, Seed: j.seed, PromptIDs: s.reqs[j.req].PromptIDs}
 		s.rows = append(s.rows, r)
 	}
+	s.pending = s.pending[n:]
 	return nil
 }
 
-// promptOf returns the prefill of request i, running it on first use.
-func (s *scheduler) promptOf(i int) (*prompt, error) {
-	if p, ok := s.prompts[i]; ok {
-		return p, nil
+// maxPrefillRows bounds the prompts prefilled in one graph call.
+const maxPrefillRows = 8
+
+// prefill runs the prompts of requests reqs together, right-padded to a
+// common power-of-two length (rows beyond len(reqs), up to the next power
+// of two, are empty), and stores each one's keys, values and last logits.
+func (s *scheduler) prefill(reqs []int) error {
+	longest := 0
+	for _, i := range reqs {
+		longest = max(longest, len(s.reqs[i].PromptIDs))
 	}
-	ids := s.reqs[i].PromptIDs
-	t := bucket(len(ids), 16)
-	idsT, mask := make([]int32, t), make([]int32, t)
-	copy(idsT, ids)
-	for k := range ids {
-		mask[k] = 1
+	p, t := bucket(len(reqs), 1), bucket(longest, 16)
+	ids, mask := make([]int32, p*t), make([]int32, p*t)
+	for r, i := range reqs {
+		copy(ids[r*t:], s.reqs[i].PromptIDs)
+		for k := range s.reqs[i].PromptIDs {
+			mask[r*t+k] = 1
+		}
 	}
-	logits, kv, err := exec(s.e.prefill, tensors.FromFlatDataAndDimensions(idsT, 1, t), tensors.FromFlatDataAndDimensions(mask, 1, t))
+	logits, kv, err := exec(s.e.prefill, tensors.FromFlatDataAndDimensions(ids, p, t), tensors.FromFlatDataAndDimensions(mask, p, t))
 	if err != nil {
-		return nil, fmt.Errorf("rollout: prefill of request %d: %w", i, err)
+		return fmt.Errorf("rollout: prefill of requests %v: %w", reqs, err)
 	}
-	p := &prompt{n: len(ids), t: t, kv: kv, logits: logits, left: s.reqs[i].N}
-	s.prompts[i] = p
-	return p, nil
+	v := len(logits) / p
+	per := len(kv) / (p * 2 * s.e.model.Config.NumHiddenLayers) // KV·T·hd
+	for r, i := range reqs {
+		own := make([]float32, 0, 2*s.e.model.Config.NumHiddenLayers*per) // [2L,KV,T,hd]
+		for li := range 2 * s.e.model.Config.NumHiddenLayers {
+			own = append(own, kv[(li*p+r)*per:(li*p+r+1)*per]...)
+		}
+		s.prompts[i] = &prompt{n: len(s.reqs[i].PromptIDs), t: t, kv: own, logits: logits[r*v : (r+1)*v], left: s.reqs[i].N}
+	}
+	return nil
 }
 
 // sampleAll picks the next token of every row and sends finished samples.

@@ -3,6 +3,7 @@ package rollout
 import (
 	"container/heap"
 	"math"
+	"slices"
 )
 
 // Sampling is the decoding rule applied to one row of next-token logits.
@@ -57,6 +58,17 @@ func LogSumExp(x []float32) float64 {
 // by id) when top-k or top-p truncates, in id order otherwise. For greedy
 // it is the argmax with probability 1.
 func (s Sampling) Distribution(logits []float32) (ids []int32, probs []float64) {
+	return s.distribution(logits, &scratch{})
+}
+
+// scratch holds the buffers of one sampling call, reused across the calls
+// of a generation (a row of a 150k vocabulary is 1.2 MB of float64).
+type scratch struct {
+	p, probs  []float64
+	ids, heap []int32
+}
+
+func (s Sampling) distribution(logits []float32, sc *scratch) (ids []int32, probs []float64) {
 	valid := logits
 	if s.ValidVocab > 0 && s.ValidVocab < len(logits) {
 		valid = logits[:s.ValidVocab]
@@ -66,7 +78,10 @@ func (s Sampling) Distribution(logits []float32) (ids []int32, probs []float64) 
 	}
 	// p_i = exp((l_i − max)/T) / Σ_j exp((l_j − max)/T) over the valid ids.
 	mx := float64(valid[argmax(valid)])
-	p := make([]float64, len(valid))
+	p := slices.Grow(sc.p[:0], len(valid))[:len(valid)]
+	sc.p = p
+	ids, probs = sc.ids[:0], sc.probs[:0]
+	defer func() { sc.ids, sc.probs = ids[:0], probs[:0] }()
 	z := 0.0
 	for i, v := range valid {
 		p[i] = math.Exp((float64(v) - mx) / s.Temperature)
@@ -85,12 +100,13 @@ func (s Sampling) Distribution(logits []float32) (ids []int32, probs []float64) 
 		}
 		return ids, probs
 	}
-	h := &probHeap{p: p}
+	h := &probHeap{p: p, ids: sc.heap[:0]}
 	for i := range p {
 		if p[i] > 0 {
 			h.ids = append(h.ids, int32(i))
 		}
 	}
+	defer func() { sc.heap = h.ids[:0] }()
 	heap.Init(h)
 	for len(ids) < k && h.Len() > 0 {
 		id := heap.Pop(h).(int32)
@@ -126,7 +142,11 @@ func (s Sampling) Distribution(logits []float32) (ids []int32, probs []float64) 
 // token, so a row's random stream does not depend on batching). Greedy
 // ignores u.
 func (s Sampling) Draw(logits []float32, u float64) Pick {
-	ids, probs := s.Distribution(logits)
+	return s.draw(logits, u, &scratch{})
+}
+
+func (s Sampling) draw(logits []float32, u float64, sc *scratch) Pick {
+	ids, probs := s.distribution(logits, sc)
 	i := 0
 	for cum := 0.0; i < len(ids)-1; i++ {
 		cum += probs[i]
@@ -140,7 +160,11 @@ func (s Sampling) Draw(logits []float32, u float64) Pick {
 // Force scores a token that was not sampled (a forced prefix token):
 // LogProb is −Inf when it lies outside the sampling distribution's support.
 func (s Sampling) Force(logits []float32, id int32) Pick {
-	ids, probs := s.Distribution(logits)
+	return s.force(logits, id, &scratch{})
+}
+
+func (s Sampling) force(logits []float32, id int32, sc *scratch) Pick {
+	ids, probs := s.distribution(logits, sc)
 	return s.pick(logits, ids, probs, id)
 }
 

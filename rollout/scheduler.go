@@ -52,6 +52,7 @@ type scheduler struct {
 	prompts map[int]*prompt
 	rows    []*row
 	cache   *hostCache
+	scratch scratch
 }
 
 func newScheduler(e *Engine, reqs []Request, opts Options, out chan<- Sample) *scheduler {
@@ -193,9 +194,9 @@ func (s *scheduler) next(r *row) string {
 	var p Pick
 	gen := i >= len(forced)
 	if gen {
-		p = s.opts.Draw(r.logits, r.rng.Float64())
+		p = s.opts.draw(r.logits, r.rng.Float64(), &s.scratch)
 	} else {
-		p = s.opts.Force(r.logits, forced[i])
+		p = s.opts.force(r.logits, forced[i], &s.scratch)
 	}
 	r.s.CompletionIDs = append(r.s.CompletionIDs, p.ID)
 	r.s.LogProbs = append(r.s.LogProbs, float32(p.LogProb))

@@ -87,7 +87,9 @@ func EpochOrder(n int, seed int64, epoch int) []int {
 // DropoutKeep returns a [rows·d] inverted-dropout mask for the value head:
 // each entry is 0 with probability p, else 1/(1−p). It depends only on
 // (seed, step, micro), so the host-side RNG needs no saved state and a
-// resumed run draws the same masks. p = 0 gives all ones.
+// resumed run draws the same masks. (GoMLX's in-graph RNG keeps its state
+// in a store variable, /#rngState, that a restore brings back trainable;
+// drawing on the host avoids it.) p = 0 gives all ones.
 func DropoutKeep(rows, d int, p float64, seed int64, step, micro int) []float32 {
 	out := make([]float32, rows*d)
 	if p <= 0 {

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -172,12 +173,14 @@ func adversarialCases(t *testing.T, secret string, port int) []adversarialCase {
 			needs:  ProtReadOnly,
 		},
 		{
-			name:    "killing the parent",
-			program: "import os, signal\ndef f():\n    os.kill(os.getppid(), signal.SIGKILL)\n    return 1\ndef g():\n    os.kill(-1, signal.SIGKILL)\n    return 1\n",
-			tests:   []string{"assert f() == 1", "assert g() == 1", "assert 2 == 1 + 1"},
-			want:    []Status{StatusError, StatusError, StatusPass},
-			reason:  []string{"PermissionError", "ProcessLookupError", ""},
-			needs:   ProtUID,
+			name: "killing the parent",
+			// kill(-1) reaches nothing: the worker and its zygote are root.
+			program: "import os, signal\ndef f():\n    os.kill(os.getppid(), signal.SIGKILL)\n    return 1\n" +
+				"def g():\n    os.kill(-1, signal.SIGKILL)\n    return 1\ndef h():\n    os.kill(1, signal.SIGKILL)\n    return 1\n",
+			tests:  []string{"assert f() == 1", "assert g() == 1", "assert h() == 1", "assert 2 == 1 + 1"},
+			want:   []Status{StatusError, StatusPass, StatusError, StatusPass},
+			reason: []string{"PermissionError", "", "PermissionError", ""},
+			needs:  ProtUID,
 		},
 		{
 			name: "orphaned daemon",
@@ -197,9 +200,10 @@ func adversarialCases(t *testing.T, secret string, port int) []adversarialCase {
 	}
 }
 
-// sandboxProcesses lists the processes in the PID namespaces of r's
-// workers, other than the workers themselves (other runners on the same
-// host use the same uids, so uids alone would not tell them apart).
+// sandboxProcesses lists the sandboxed processes (not root: that is the
+// worker and its zygote) in the PID namespaces of r's workers (other
+// runners on the same host use the same uids, so uids alone would not tell
+// them apart).
 func sandboxProcesses(t *testing.T, r *Runner) []string {
 	t.Helper()
 	namespaces, workers := map[string]bool{}, map[string]bool{}
@@ -218,9 +222,16 @@ func sandboxProcesses(t *testing.T, r *Runner) []string {
 		if _, err := strconv.Atoi(e.Name()); err != nil || workers[e.Name()] {
 			continue
 		}
-		if ns, err := os.Readlink(filepath.Join("/proc", e.Name(), "ns", "pid")); err == nil && namespaces[ns] {
-			out = append(out, e.Name())
+		ns, err := os.Readlink(filepath.Join("/proc", e.Name(), "ns", "pid"))
+		if err != nil || !namespaces[ns] {
+			continue
 		}
+		if st, err := os.Stat(filepath.Join("/proc", e.Name())); err == nil {
+			if sys, ok := st.Sys().(*syscall.Stat_t); ok && sys.Uid == 0 {
+				continue
+			}
+		}
+		out = append(out, e.Name())
 	}
 	return out
 }
@@ -245,6 +256,54 @@ func assertPoolIntact(t *testing.T, r *Runner) {
 	}
 	if left := sandboxProcesses(t, r); len(left) > 0 && r.iso.namespaces {
 		t.Fatalf("sandboxed processes left on the host: %v", left)
+	}
+}
+
+// scanMemory is a program that searches its own address space for a
+// canary that only an earlier program's source contained.
+const scanMemory = `import ctypes
+needle = bytes.fromhex("4c45414b43414e4152595f376633613963")
+skip = (id(needle), id(needle) + 64 + len(needle))
+def leaked():
+    found = 0
+    regions = []
+    for line in open("/proc/self/maps"):
+        f = line.split()
+        if f[1].startswith("rw") and (len(f) < 6 or f[5] in ("[heap]", "[stack]")):
+            lo, hi = (int(x, 16) for x in f[0].split("-"))
+            regions.append((lo, hi))
+    for lo, hi in regions:
+        for pos in range(lo, hi, 1 << 20):
+            chunk = ctypes.string_at(pos, min(1 << 20, hi - pos))
+            i = chunk.find(needle)
+            while i >= 0:
+                if not skip[0] <= pos + i < skip[1]:
+                    found += 1
+                i = chunk.find(needle, i + 1)
+    return found
+`
+
+// TestNoMemoryRemnants: a program cannot find an earlier program's source
+// (the canary LEAKCANARY_7f3a9c) in its own memory, because children are
+// forked from a zygote that never sees job data.
+func TestNoMemoryRemnants(t *testing.T) {
+	r := newTestRunner(t, RunnerOptions{Workers: 1, Timeout: 10 * time.Second})
+	if !r.iso.namespaces {
+		t.Skip("needs the isolated worker (root)")
+	}
+	ctx := context.Background()
+	for i := 0; i < 3; i++ {
+		res, err := r.Do(ctx, Job{Program: "secret = 'LEAKCANARY_7f3a9c'\ndef f():\n    return secret\n", Tests: []string{"assert f() == 'LEAKCANARY_7f3a9c'"}})
+		if err != nil || !res.AllPassed {
+			t.Fatalf("canary job: %+v %v", res, err)
+		}
+	}
+	res, err := r.Do(ctx, Job{Program: scanMemory, Tests: []string{"assert leaked() == 0"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Tests[0].Status != StatusPass {
+		t.Errorf("memory scan: %+v (the canary of an earlier program is visible)", res.Tests[0])
 	}
 }
 

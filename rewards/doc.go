@@ -27,13 +27,16 @@
 // into one test per assert that uses the candidate; other check bodies
 // run as the single test `check(<entry point>)`.
 //
-// Each worker forks one child per program. The child enters the sandbox,
-// runs the program, then the tests in order, and writes one record per
-// test on a private pipe. The value of an `==` test travels as a strict
-// serialisation of exact built-in types (bool, int, float, complex, str,
-// bytes, None, list, tuple, dict, set, frozenset; no subclasses, bounded
-// size and depth) and is compared with the literal in Go using Python's
-// equality rules for those types (pyEqual). The worker accepts records
+// Each worker forks, before it reads any job, a zygote; the zygote forks
+// one child per program, so children are copies of a process that never
+// held another job's data (the program reaches each child on its own pipe
+// after the fork). The child enters the sandbox, runs the program, then the
+// tests in order, and writes one record per test on a pipe. The value of an
+// `==` test travels as a strict serialisation of exact built-in types
+// (bool, int, float, complex, str, bytes, None, list, tuple, dict, set,
+// frozenset; no subclasses, bounded size and depth) and is compared with
+// the literal in Go using Python's equality rules for those types
+// (pyEqual). The worker accepts records
 // only in sequence; a test with no record within the per-test timeout is a
 // timeout, a child that dies is a crash; in both cases the worker kills
 // every process of the sandbox and forks a fresh child for the remaining
@@ -57,8 +60,12 @@
 //     emptied after every child. /home, /root, /etc, /work, the host /tmp
 //     and everything else are absent.
 //   - Identity: children run as uid/gid BaseUID+worker (no supplementary
-//     groups), so they cannot signal or ptrace the root-owned worker nor
-//     read its /proc entries, and RLIMIT_NPROC counts per worker.
+//     groups), so they cannot signal or ptrace the root-owned worker and
+//     zygote nor read their /proc entries or memory, and RLIMIT_NPROC
+//     counts per worker. Runners in one host share these uids (and so the
+//     RLIMIT_NPROC budget) unless given distinct BaseUIDs.
+//   - Memory: a child is a copy of the zygote, not of the worker, so it
+//     cannot find other programs' text or values in its own address space.
 //   - rlimits: address space (MemoryBytes), processes (MaxProcs), file
 //     size (MaxFileBytes), open files and no core dumps are set once on the
 //     worker and inherited by every child; CPU seconds ((tests+1) ×
@@ -75,10 +82,12 @@
 //     personality, open_by_handle_at.
 //   - cgroups v1: each worker and its children share a memory cgroup
 //     (2 × MemoryBytes + 256 MiB) and a pids cgroup (MaxProcs + 8).
-//   - Kill-all: the worker is PID 1 of its PID namespace; after every
-//     child it sends kill(-1, SIGKILL), which reaches every process in the
-//     namespace (double-forked daemons and setsid escapes included), and
-//     reaps them all before the next program starts.
+//   - Kill-all: after every child the worker (PID 1 of the namespace)
+//     sends kill(-1, SIGKILL) with the sandbox uid as its real and effective
+//     uid, which reaches every sandboxed process (double-forked daemons and
+//     setsid escapes included; no_new_privs keeps setuid programs from
+//     changing uid) but not the root zygote, then reaps the orphans and
+//     waits until no process but itself and the zygote is left.
 //   - I/O: stdin is /dev/null; stdout and stderr go to a pipe of which the
 //     first OutputBytes are kept (Result.Output) and the rest discarded.
 //     Output, exit codes and files never feed a verdict.
@@ -92,12 +101,6 @@
 //     record pipe, patches the harness with ctypes, forges records) can
 //     fake their outcome. Only `assert <expr> == <literal>` tests are
 //     immune to that, because the literal never enters the sandbox.
-//   - Memory remnants: children are forked from the worker, whose heap may
-//     still hold bytes of earlier jobs run on that worker (other samples'
-//     program text and returned values, never expected literals). A
-//     program that scans its own address space could find them. Forking
-//     children from a pristine zygote that never sees job data would close
-//     this; it is not done.
 //   - Guessing: a program that hard-codes expected outputs it can infer
 //     from the question passes legitimately as far as the runner knows.
 //   - Side channels and resource contention: CPU time, memory bandwidth

@@ -24,16 +24,28 @@ def make_encoder():
     return lambda obj: join(enc(obj, 0))
 
 
-def child_main(box, job, tests, start, res_w, out_w, cpu_seconds, ser):
-    """Runs in the forked child: never returns."""
+def close_fds_except(keep):
+    """Close every descriptor above 2 except those in keep."""
+    low = 3
+    for fd in sorted(keep):
+        if fd >= low:
+            os.closerange(low, fd)
+            low = fd + 1
+    os.closerange(low, 1 << 16)
+
+
+def child_main(box, tests, start, job_r, res_w, out_w, cpu_seconds, ser):
+    """Runs in the child forked by the zygote: never returns. The program
+    arrives on job_r only now, so the zygote never holds any job's code."""
     try:
         os.dup2(out_w, 1)
         os.dup2(out_w, 2)
         os.dup2(os.open("/dev/null", os.O_RDONLY), 0)
-        os.closerange(3, res_w)
-        os.closerange(res_w + 1, 1 << 16)
+        close_fds_except((job_r, res_w))
         try:
             box.enter(cpu_seconds)
+            job = read_frame(job_r)
+            os.close(job_r)
         except BaseException as e:
             os.write(res_w, (json.dumps({"sandbox": describe(e)}) + "\n").encode())
             return

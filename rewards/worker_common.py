@@ -48,16 +48,16 @@ def read_exact(fd, n):
     return bytes(buf)
 
 
-def read_frame():
-    n = int.from_bytes(read_exact(IN_FD, 4), "big")
-    return json.loads(read_exact(IN_FD, n))
+def read_frame(fd=IN_FD):
+    n = int.from_bytes(read_exact(fd, 4), "big")
+    return json.loads(read_exact(fd, n))
 
 
-def write_frame(obj):
+def write_frame(obj, fd=OUT_FD):
     data = json.dumps(obj, ensure_ascii=True).encode()
     data = len(data).to_bytes(4, "big") + data
     while data:
-        data = data[os.write(OUT_FD, data):]
+        data = data[os.write(fd, data):]
 
 
 # ---------------------------------------------------------------- values

@@ -127,30 +127,65 @@ class Sandbox:
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
 
     def kill_all(self, pid):
-        """Kill every process of the sandbox and reap them all."""
+        """Kill every process of the sandbox (but not the zygote)."""
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
         if self.isolated:
-            # As PID 1 of the namespace, kill(-1) reaches every other process
-            # in it, including daemons that left the child's session.
-            while True:
-                try:
-                    os.kill(-1, signal.SIGKILL)
-                except ProcessLookupError:
-                    break
-                reap(block=True)
+            # Every sandboxed process runs as the sandbox uid (no_new_privs:
+            # setuid programs cannot change that), so one kill(-1) sent with
+            # that as our real and effective uid reaches all of them,
+            # double-forked daemons and setsid escapes included, and not the
+            # root zygote. The kernel sends it under the task-list lock, so a
+            # concurrent fork cannot slip past it. Saved uid 0 lets us switch
+            # back.
+            os.setresuid(self.uid, self.uid, 0)
+            try:
+                os.kill(-1, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            finally:
+                os.setresuid(0, 0, 0)
         else:
-            for kill in (os.killpg, os.kill):
-                try:
-                    kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-        reap(block=True)
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+    def wait_gone(self):
+        """Reap the orphans of the last program and wait until no process
+        but us and the zygote is left in the namespace."""
+        if not self.isolated:
+            reap_orphans()
+            return
+        deadline = time.monotonic() + 10
+        keep = {"1", str(zygote_pid), "self", "thread-self"}
+        while True:
+            reap_orphans()
+            left = [p for p in os.listdir("/proc") if p[0].isdigit() and p not in keep]
+            if not left:
+                return
+            if time.monotonic() > deadline:
+                raise ZygoteDied("processes %s survived SIGKILL" % left)
+            os.sched_yield()
 
 
-def reap(block):
+class ZygoteDied(Exception):
+    pass
+
+
+zygote_pid = None
+
+
+def reap_orphans():
+    """Reap orphans reparented to us (PID 1) without waiting for the zygote."""
     while True:
         try:
-            pid, _ = os.waitpid(-1, 0 if block else os.WNOHANG)
+            pid, _ = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
             return
         if pid == 0:
             return
+        if pid == zygote_pid:
+            raise ZygoteDied("zygote exited")

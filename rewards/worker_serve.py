@@ -111,31 +111,28 @@ class ChildRun:
             self.output += data[:room]
         return bool(data)
 
-    def run(self, job, ser):
-        box = self.box
-        res_r, res_w = os.pipe()
-        out_r, out_w = os.pipe()
-        try:  # room for every record, so the child never waits for a tick
-            fcntl.fcntl(res_w, fcntl.F_SETPIPE_SZ, 1 << 20)
-        except OSError:
-            pass
+    def run(self, job, zyg):
         cpu = self.timeout * (len(self.tests) - self.start + 1)
-        gc.freeze()  # keeps the child's GC from touching (and copying) our pages
-        pid = os.fork()
-        if pid == 0:
-            os.close(res_r)
-            os.close(out_r)
-            child_main(box, job, self.tests, self.start, res_w, out_w, cpu, ser)
-        os.close(res_w)
-        os.close(out_w)
-        pidfd = os.pidfd_open(pid)
+        pid = zyg.spawn(job, self.start, cpu)
+        self.status = None
         try:
-            return self.watch(pid, pidfd, res_r, out_r)
+            try:
+                pidfd = os.pidfd_open(pid)
+            except ProcessLookupError:  # already gone and reaped by the zygote
+                self.status = zyg.status()
+                nxt = self.drain(zyg.rec_r)
+                return nxt if nxt is not None else self.died(exit_text(self.status))
+            try:
+                return self.watch(zyg, pidfd)
+            finally:
+                os.close(pidfd)
         finally:
-            box.kill_all(pid)
-            for fd in (pidfd, res_r, out_r):
-                os.close(fd)
-            box.clean_workdir()
+            self.box.kill_all(pid)
+            if self.status is None:
+                zyg.status()  # the zygote has reaped the child
+            self.box.wait_gone()
+            zyg.drain_pipes()
+            self.box.clean_workdir()
 
     def drain(self, fd):
         while not self.res_eof:
@@ -151,14 +148,13 @@ class ChildRun:
                 return nxt
         return None
 
-    def watch(self, pid, pidfd, res_r, out_r):
+    def watch(self, zyg, pidfd):
         """Wait for the child. The record pipe is read when the child exits
         or on a timer tick rather than per record (one wake-up per program
         instead of one per test); a test's timeout is therefore measured
         from the tick that first saw the previous record, at most one tick
         (a quarter of the timeout, <= 0.25 s) late."""
-        os.set_blocking(res_r, False)
-        os.set_blocking(out_r, False)
+        res_r, out_r = zyg.rec_r, zyg.out_r
         poller = select.poll()
         poller.register(out_r, select.POLLIN)
         poller.register(pidfd, select.POLLIN)
@@ -180,8 +176,11 @@ class ChildRun:
             if self.expect != before:
                 last = now
             if exited:
-                _, status = os.waitpid(pid, 0)
-                return self.died(exit_text(status))
+                self.status = zyg.status()
+                nxt = self.drain(res_r)
+                if nxt is not None:
+                    return nxt
+                return self.died(exit_text(self.status))
             if now - last >= self.timeout:
                 return self.timed_out()
 
@@ -200,9 +199,13 @@ class ChildRun:
         return self.expect + 1
 
 
-def run_job(box, job, cap, ser):
-    tests = [compile_test(t) for t in job["tests"]]
+def run_job(box, zyg, job, cap):
+    tests = job["tests"]
     out = [None] * len(tests)
+    job["_payload"] = {"program": job["program"], "setup": job.get("setup", "")}
+    if len(json.dumps(job["_payload"])) + 4 > zyg.job_cap:
+        reason = "program and setup exceed %d bytes" % (zyg.job_cap - 64)
+        return {"tests": [["error", reason] for _ in tests], "output": ""}
     output = bytearray()
     end = time.monotonic() + job["budget"]
     start, infra = 0, None
@@ -212,12 +215,96 @@ def run_job(box, job, cap, ser):
                 out[i] = ["skipped", "program time budget of %gs exhausted" % job["budget"]]
             break
         run = ChildRun(box, tests, start, out, job["timeout"], output, cap)
-        start = run.run(job, ser)
+        start = run.run(job, zyg)
         infra = infra or run.infra
     reply = {"tests": out, "output": output.decode("utf-8", "replace")}
     if infra:
         reply["infra"] = infra
     return reply
+
+
+class Zygote:
+    """A process forked before any job arrived, which forks the children.
+
+    Children are copies of the zygote, so they never inherit bytes of other
+    jobs (program text, returned values) from this process's heap; the
+    zygote only ever sees test code, which it compiles once and caches.
+    The program reaches each child on its own pipe after the fork. The
+    zygote is the children's parent and reaps them; daemons they leave
+    are reparented to us (PID 1) and reaped here."""
+
+    def __init__(self, box):
+        global zygote_pid
+        ctl_r, self.ctl_w = os.pipe()
+        self.ans_r, ans_w = os.pipe()
+        job_r, self.job_w = os.pipe()
+        self.rec_r, rec_w = os.pipe()
+        self.out_r, out_w = os.pipe()
+        for fd in (self.job_w, rec_w):
+            try:  # room for a whole program / all records without waiting
+                fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, 1 << 20)
+            except OSError:
+                pass
+        self.job_cap = fcntl.fcntl(self.job_w, fcntl.F_GETPIPE_SZ)
+        pid = os.fork()
+        if pid == 0:
+            for fd in (IN_FD, OUT_FD, self.ctl_w, self.ans_r, self.job_w, self.rec_r, self.out_r):
+                os.close(fd)
+            zygote_main(box, ctl_r, ans_w, job_r, rec_w, out_w)
+        zygote_pid = self.pid = pid
+        for fd in (ctl_r, ans_w, rec_w, out_w):
+            os.close(fd)
+        # job_r is kept only to drain what a dead child did not read; it
+        # stays blocking (the flag would be shared with the children).
+        self.job_r = job_r
+        for fd in (self.rec_r, self.out_r):
+            os.set_blocking(fd, False)
+
+    def spawn(self, job, start, cpu):
+        """Fork a child for job from test start; returns its pid. The
+        program is queued on the job pipe first (it fits: run_job checked
+        its size), so no write here can wait on a child that died."""
+        write_frame(job["_payload"], self.job_w)
+        tests = [{"kind": t["kind"], "code": t["code"]} for t in job["tests"]]
+        write_frame({"tests": tests, "start": start, "cpu": cpu}, self.ctl_w)
+        return read_frame(self.ans_r)["pid"]
+
+    def status(self):
+        """The wait status of the last child (blocks until it is reaped)."""
+        return read_frame(self.ans_r)["status"]
+
+    def drain_pipes(self):
+        """Drop whatever the last child left in the shared pipes."""
+        for fd in (self.rec_r, self.out_r):
+            try:
+                while os.read(fd, 1 << 16):
+                    pass
+            except BlockingIOError:
+                pass
+        while select.select([self.job_r], [], [], 0)[0]:
+            os.read(self.job_r, 1 << 16)
+
+
+def zygote_main(box, ctl_r, ans_w, job_r, rec_w, out_w):
+    """Fork children on request; never returns."""
+    try:
+        ser = make_serialiser(200000, 64)
+        gc.collect()
+        while True:
+            try:
+                req = read_frame(ctl_r)
+            except EOFError:
+                break
+            tests = [compile_test(t) for t in req["tests"]]
+            gc.freeze()  # keeps the child's GC from touching (and copying) our pages
+            pid = os.fork()
+            if pid == 0:
+                child_main(box, tests, req["start"], job_r, rec_w, out_w, req["cpu"], ser)
+            write_frame({"pid": pid}, ans_w)
+            _, status = os.waitpid(pid, 0)
+            write_frame({"status": status}, ans_w)
+    finally:
+        os._exit(0)
 
 
 def serve_main():
@@ -235,14 +322,17 @@ def serve_main():
         # OOM killer's choice anyway (badness follows memory use).
     box = Sandbox(cfg)
     box.confine_worker()
-    ser = make_serialiser(200000, 64)
+    # As PID 1 we ignore signals from the sandbox unless we handle them;
+    # Python handles SIGINT, so stop doing that.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    zyg = Zygote(box)
     write_frame({"ready": True})
     while True:
         try:
             job = read_frame()
         except EOFError:
             return
-        write_frame(run_job(box, job, cfg["output_cap"], ser))
+        write_frame(run_job(box, zyg, job, cfg["output_cap"]))
 
 
 if __name__ == "__main__":

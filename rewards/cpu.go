@@ -10,7 +10,7 @@ import (
 
 // CPUUsage is the CPU time used so far by the runner's processes.
 type CPUUsage struct {
-	Workers  time.Duration // worker processes plus their reaped sandbox children
+	Workers  time.Duration // worker processes, their zygotes and the reaped sandbox children
 	Analyzer time.Duration
 	Self     time.Duration // this (Go) process, all goroutines
 }
@@ -22,7 +22,15 @@ func (r *Runner) CPUUsage() CPUUsage {
 	var u CPUUsage
 	for _, s := range r.slots {
 		if p := s.p; p != nil && p.cmd.Process != nil {
+			pid := strconv.Itoa(p.cmd.Process.Pid)
 			u.Workers += procCPU(p.cmd.Process.Pid)
+			// The zygote (and, through its cutime, the children it reaped).
+			kids, _ := os.ReadFile("/proc/" + pid + "/task/" + pid + "/children")
+			for _, k := range strings.Fields(string(kids)) {
+				if kid, err := strconv.Atoi(k); err == nil {
+					u.Workers += procCPU(kid)
+				}
+			}
 		}
 	}
 	r.analyzer.mu.Lock()

@@ -28,7 +28,7 @@ synth, filter and sample append to --out and skip ids already there, so a
 killed run is resumed by running the same command again. Failures are
 recorded with their reason in --failures.`,
 	}
-	cmd.AddCommand(newSynthCmd(g), newFilterCmd(g), newSampleCmd(g), newPairsCmd(), newHardCmd(), newStatsCmd())
+	cmd.AddCommand(newSynthCmd(g), newFilterCmd(g), newSampleCmd(g), newPairsCmd(), newHardCmd(), newStatsCmd(), newToyCmd())
 	return cmd
 }
 

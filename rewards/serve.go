@@ -136,7 +136,11 @@ func requestJobs(body rewardRequest) ([]Job, error) {
 		if i < len(body.Prompts) {
 			response = strings.TrimPrefix(q, body.Prompts[i])
 		}
-		jobs[i] = Job{ID: fmt.Sprint(i), Program: ExtractProgram(response, l.EntryPoint), Tests: l.Tests, Setup: l.Setup}
+		entry := l.EntryPoint
+		if entry == "" {
+			entry = EntryFromTests(l.Tests)
+		}
+		jobs[i] = Job{ID: fmt.Sprint(i), Program: ExtractProgram(response, entry), Tests: l.Tests, Setup: l.Setup}
 	}
 	return jobs, nil
 }

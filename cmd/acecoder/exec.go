@@ -15,6 +15,7 @@ import (
 
 	"acecoder/internal/cli"
 	"acecoder/progress"
+	"acecoder/queue"
 	"acecoder/rewards"
 )
 
@@ -24,6 +25,8 @@ type execFlags struct {
 	in, out, reward, python string
 	workers                 int
 	timeout                 time.Duration
+	nats                    queue.ConnOptions // --nats URL: workers elsewhere; empty: embedded queue and local workers
+	queue                   queue.KindConfig
 }
 
 func newExecCmd(g *cli.Globals) *cobra.Command {
@@ -44,6 +47,7 @@ order, {"id", "reward", "pass_rate", "passed", "total", "tests": [{"status",
 			if err != nil {
 				return cli.UsageError{Err: err}
 			}
+			natsFromEnv(&f.nats)
 			return runExec(cmd.Context(), f, kind, g.Quiet, cmd.ErrOrStderr())
 		},
 	}
@@ -53,6 +57,8 @@ order, {"id", "reward", "pass_rate", "passed", "total", "tests": [{"status",
 	cmd.Flags().DurationVar(&f.timeout, "timeout", 4*time.Second, "wall-clock limit per test")
 	cmd.Flags().StringVar(&f.reward, "reward", "pass_rate", "reward: pass_rate | binary")
 	cmd.Flags().StringVar(&f.python, "python", "", "Python interpreter (default /usr/bin/python3, then python3 on PATH)")
+	addNATSFlags(cmd.Flags(), &f.nats)
+	addKindConfigFlags(cmd.Flags(), &f.queue)
 	return cmd
 }
 
@@ -103,7 +109,8 @@ func runExec(ctx context.Context, f execFlags, kind rewards.RewardKind, quiet bo
 		return fmt.Errorf("exec: %w", err)
 	}
 	defer out.Close()
-	r, err := rewards.NewRunner(ctx, rewards.RunnerOptions{Workers: f.workers, Timeout: f.timeout, Python: f.python})
+	r, err := queue.StartExec(ctx, queue.ExecOptions{Conn: f.nats, Config: f.queue, NoLocalWorker: f.nats.URL != "",
+		Runner: rewards.RunnerOptions{Workers: f.workers, Timeout: f.timeout, Python: f.python}})
 	if err != nil {
 		return err
 	}

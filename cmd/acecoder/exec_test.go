@@ -1,0 +1,49 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// exec runs through the embedded queue by default; results come back in
+// input order with per-test verdicts.
+func TestExecThroughEmbeddedQueue(t *testing.T) {
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "jobs.jsonl"), filepath.Join(dir, "res.jsonl")
+	jobs := `{"id":"a","program":"def f(x): return x+1","tests":["assert f(1) == 2","assert f(2) == 4"]}
+{"id":"b","program":"x=","tests":["assert x == 1"]}
+{"id":"c","prompt":"def g(x):\n","completion":"    return 2*x\n","test":"def check(candidate):\n    assert candidate(2) == 4\n","entry_point":"g"}
+`
+	os.WriteFile(in, []byte(jobs), 0o644)
+	code, _, errs := runAcecoder("exec", "--in", in, "--out", out, "--timeout", "3s")
+	if code != 0 {
+		t.Skipf("exec unavailable here (exit %d): %s", code, errs)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	want := []struct {
+		id   string
+		rate float64
+	}{{"a", 0.5}, {"b", 0}, {"c", 1}}
+	if len(lines) != len(want) {
+		t.Fatalf("%d result lines, want %d", len(lines), len(want))
+	}
+	for i, w := range want {
+		var r struct {
+			ID       string  `json:"id"`
+			PassRate float64 `json:"pass_rate"`
+		}
+		if err := json.Unmarshal([]byte(lines[i]), &r); err != nil {
+			t.Fatal(err)
+		}
+		if r.ID != w.id || r.PassRate != w.rate {
+			t.Errorf("line %d = %+v, want %+v", i, r, w)
+		}
+	}
+}

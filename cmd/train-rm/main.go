@@ -22,8 +22,13 @@ func newRoot() *cobra.Command {
 	root, g := cli.NewRoot("train-rm", "train a Bradley-Terry reward model on preference pairs")
 	cfg := configs.DefaultRM()
 	c := cli.WithConfig(root, &cfg)
+	sweep := cli.AddSweepFlags(root)
 	root.Args = cobra.NoArgs
 	root.RunE = func(cmd *cobra.Command, _ []string) error {
+		newCfg := func() any { c := configs.DefaultRM(); return &c }
+		if ran, err := sweep.Run(cmd, c, newCfg, g.Quiet); ran {
+			return err
+		}
 		if printed, err := c.Load(cmd); err != nil || printed {
 			return err
 		}

@@ -5,7 +5,7 @@ GO ?= go
 GOTESTFLAGS ?=
 PKGS ?= ./...
 
-.PHONY: all build test test-short bench lint demo gpu-check clean
+.PHONY: all build test test-short bench lint demo gpu-check soak clean
 
 all: build
 
@@ -33,6 +33,16 @@ lint:
 ## demo: the end-to-end small-scale replication (the main job)
 demo: build
 	./bin/acecoder demo
+
+## gpu-check: CPU/GPU parity of a tiny model and forward tokens/s of a 0.5B-shaped model
+## (needs an NVIDIA GPU and jax's CUDA PJRT plugin: make gpu-check PJRT=/abs/xla_cuda_plugin.so)
+gpu-check:
+	@test -n "$(PJRT)" || { echo "set PJRT=/abs/path/to/xla_cuda_plugin.so"; exit 2; }
+	ACECODER_GPU_BACKEND=xla:$(PJRT) GOMLX_NO_AUTO_INSTALL=1 $(GO) test -tags gpu -run TestGPU -v ./policy/
+
+## soak: 20,000 programs through the sandbox; checks for leftovers
+soak:
+	$(GO) test -tags soak -run TestSoak -timeout 30m ./rewards/
 
 clean:
 	rm -rf bin

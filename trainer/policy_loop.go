@@ -10,7 +10,6 @@ import (
 
 	"github.com/gomlx/compute"
 
-	"acecoder/backend"
 	"acecoder/checkpoints"
 	"acecoder/configs"
 	"acecoder/policy"
@@ -53,22 +52,13 @@ func TrainPolicy(ctx context.Context, cfg configs.Policy, run *rundir.Run, opts 
 		log = io.Discard
 	}
 	root := filepath.Join(run.Dir, PolicyCheckpointDir)
-	ck, skipped, err := checkpoints.Resolve(cfg.Resume, root)
-	for _, s := range skipped {
-		fmt.Fprintf(log, "train-policy: skipped invalid checkpoint: %v\n", s)
-	}
-	if errors.Is(err, checkpoints.ErrNoCheckpoint) && cfg.Resume == checkpoints.ResumeLatest {
-		fmt.Fprintf(log, "train-policy: no checkpoint under %s, starting fresh\n", root)
-		ck, err = nil, nil
-	}
+	ck, err := resolveResume(cfg.Resume, root, "train-policy", log)
 	if err != nil {
 		return err
 	}
-	b := opts.Backend
-	if b == nil {
-		if b, err = backend.Open(cfg.Backend); err != nil {
-			return err
-		}
+	b, err := openBackend(opts.Backend, cfg.Backend)
+	if err != nil {
+		return err
 	}
 	runner := opts.Runner
 	if runner == nil {

@@ -2,8 +2,9 @@ package trainer
 
 import (
 	"context"
+	"fmt"
 	"math"
-	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -109,9 +110,9 @@ func newTestRunner(t *testing.T) *rewards.Runner {
 	return r
 }
 
-// trainDigits runs RL steps and returns the mean reward of the first two
-// and the last two rollouts.
-func trainDigits(t *testing.T, tm *TextModel, rw Rewarder, est Estimator, steps int) (first, last float64) {
+// trainDigits runs RL steps and returns the mean pass rate and the mean
+// reward of the first two and of the last two rollouts.
+func trainDigits(t *testing.T, tm *TextModel, rw Rewarder, est Estimator, steps int) (first, last, firstReward, lastReward float64) {
 	t.Helper()
 	ref := tinyTextModel(t, 0).Model
 	copyWeights(t, tm.Model, ref)
@@ -119,16 +120,18 @@ func trainDigits(t *testing.T, tm *TextModel, rw Rewarder, est Estimator, steps 
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rs []float64
+	var rs, rw2 []float64
 	for s := range steps {
 		m, err := tr.Step(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}
 		rs = append(rs, m["reward/pass_rate"])
+		rw2 = append(rw2, m["reward/mean"])
 		t.Logf("step %d: pass rate %.3f reward %.3f kl %.4f clip %.3f len %.1f", s+1, m["reward/pass_rate"], m["reward/mean"], m["kl/reward_k"], m["policy/clip_frac"], m["rollout/response_length"])
 	}
-	return (rs[0] + rs[1]) / 2, (rs[len(rs)-1] + rs[len(rs)-2]) / 2
+	n := len(rs)
+	return (rs[0] + rs[1]) / 2, (rs[n-1] + rs[n-2]) / 2, (rw2[0] + rw2[1]) / 2, (rw2[n-1] + rw2[n-2]) / 2
 }
 
 func copyWeights(t *testing.T, from, to *policy.Model) {
@@ -144,18 +147,31 @@ func copyWeights(t *testing.T, from, to *policy.Model) {
 	}
 }
 
+var (
+	sftOnce  sync.Once
+	sftModel *TextModel
+)
+
+// digitPolicy returns a fresh copy of one shared SFT'd digit policy (in its
+// own store, as when train-policy loads the SFT output directory).
+func digitPolicy(t *testing.T) *TextModel {
+	t.Helper()
+	sftOnce.Do(func() {
+		sftModel = tinyTextModel(t, 1)
+		sftDigits(t, sftModel, 60)
+	})
+	tm := tinyTextModel(t, 2)
+	copyWeights(t, sftModel.Model, tm.Model)
+	return tm
+}
+
 func TestReinforcePPRuleRewardLearns(t *testing.T) {
 	if testing.Short() {
 		t.Skip("learning test")
 	}
-	sft := tinyTextModel(t, 1)
-	sftDigits(t, sft, 60)
-	// A fresh store for the RL run (the SFT optimiser's moments live in the
-	// other one), as when train-policy loads the SFT output directory.
-	tm := tinyTextModel(t, 2)
-	copyWeights(t, sft.Model, tm.Model)
+	tm := digitPolicy(t)
 	runner := newTestRunner(t)
-	first, last := trainDigits(t, tm, RuleRewarder{Runner: runner, Kind: rewards.RewardPassRate, Timeout: 2 * time.Second}, Reinforce, 14)
+	first, last, _, _ := trainDigits(t, tm, RuleRewarder{Runner: runner, Kind: rewards.RewardPassRate, Timeout: 2 * time.Second}, Reinforce, 14)
 	t.Logf("pass rate: first rollouts %.3f, last rollouts %.3f", first, last)
 	if last < first+0.15 || last < 0.8 {
 		t.Errorf("mean pass rate went from %.3f to %.3f; want a clear rise to >= 0.8", first, last)
@@ -179,5 +195,82 @@ func TestExtractedDigitProgramsRunInSandbox(t *testing.T) {
 	if !got[0].AllPassed || got[1].AllPassed {
 		t.Errorf("all-passed flags wrong: %+v", got)
 	}
-	_ = strings.TrimSpace
+}
+
+// digitPairs are preference pairs ordered by the digit tests' pass rate
+// (7: 1.0; 6, 8: 0.8; 5, 9: 0.6; 0-4: 0.4), kept where the gap is >= 0.4
+// as AceCoder's rule keeps them (no pair has a broken program, pass rate
+// 0, as the rejected side).
+func digitPairs() []Pair {
+	rate := func(k int) float64 {
+		passed := 0
+		for _, ok := range []bool{k >= 5, k >= 6, k >= 7, k <= 7, k <= 8} {
+			if ok {
+				passed++
+			}
+		}
+		return float64(passed) / 5
+	}
+	var ps []Pair
+	for c := range 10 {
+		for r := range 10 {
+			if rate(c)-rate(r) >= 0.4-1e-9 {
+				ps = append(ps, Pair{ID: fmt.Sprintf("%d>%d", c, r), Prompt: digitQuestion,
+					Chosen: fmt.Sprintf("x=%d", c), Rejected: fmt.Sprintf("x=%d", r)})
+			}
+		}
+	}
+	return ps
+}
+
+// The RM variant: a reward model trained with the Bradley-Terry trainer on
+// pass-rate-ordered pairs replaces the tests as the reward; the tests still
+// measure what the policy learned.
+func TestReinforcePPRMRewardLearns(t *testing.T) {
+	if testing.Short() {
+		t.Skip("learning test")
+	}
+	tm := digitPolicy(t)
+	rmBase := tinyTextModel(t, 4)
+	rm, err := rewards.NewRM(backend.MustOpenGo(), rmBase.Model.Config, rmBase.Tok, rmBase.Template, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rm.MaxLength, rm.BatchSize = 64, 32
+	ex, _, err := TokenizePairs(rm, digitPairs(), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps := 40
+	rt, err := NewRMTrainer(rm, DefaultAdamW(), RMSettings{BatchSize: 16, MicroBatchSize: 16, Seed: 1,
+		Schedule: Schedule{Peak: 2e-3, Warmup: 2, Total: steps, MinRatio: 0.1, Kind: "cosine"}}, ex, ex)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range steps {
+		if _, err := rt.Step(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m, err := rt.Evaluate(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("reward model pair accuracy %.3f", m["eval/accuracy"])
+	if m["eval/accuracy"] < 0.9 {
+		t.Fatalf("reward model did not learn the pairs: accuracy %.3f", m["eval/accuracy"])
+	}
+	runner := newTestRunner(t)
+	rule := &RuleRewarder{Runner: runner, Kind: rewards.RewardPassRate, Timeout: 2 * time.Second}
+	first, last, r0, r1 := trainDigits(t, tm, RMRewarder{RM: rm, Runner: rule}, Reinforce, 14)
+	// The policy optimises the reward model's score. Whether the tests'
+	// pass rate follows depends on how well the reward model generalises:
+	// with pairs of valid programs only, this tiny reward model also scores
+	// some broken programs high and the policy drifts to them (reward
+	// hacking, the failure the paper reports for RM-based RL). The pass rate
+	// is logged, not asserted.
+	t.Logf("reward-model score: first rollouts %.3f, last rollouts %.3f; pass rate %.3f -> %.3f", r0, r1, first, last)
+	if r1 < r0+0.5 {
+		t.Errorf("mean reward-model score went from %.3f to %.3f; want a clear rise (>= 0.5)", r0, r1)
+	}
 }

@@ -10,7 +10,6 @@ import (
 
 	"github.com/gomlx/compute"
 
-	"acecoder/backend"
 	"acecoder/checkpoints"
 	"acecoder/configs"
 	"acecoder/progress"
@@ -61,22 +60,13 @@ func TrainRM(ctx context.Context, cfg configs.RM, run *rundir.Run, opts RMRunOpt
 		log = io.Discard
 	}
 	root := filepath.Join(run.Dir, RMCheckpointDir)
-	ck, skipped, err := checkpoints.Resolve(cfg.Resume, root)
-	for _, s := range skipped {
-		fmt.Fprintf(log, "train-rm: skipped invalid checkpoint: %v\n", s)
-	}
-	if errors.Is(err, checkpoints.ErrNoCheckpoint) && cfg.Resume == checkpoints.ResumeLatest {
-		fmt.Fprintf(log, "train-rm: no checkpoint under %s, starting fresh\n", root)
-		ck, err = nil, nil
-	}
+	ck, err := resolveResume(cfg.Resume, root, "train-rm", log)
 	if err != nil {
 		return err
 	}
-	b := opts.Backend
-	if b == nil {
-		if b, err = backend.Open(cfg.Backend); err != nil {
-			return err
-		}
+	b, err := openBackend(opts.Backend, cfg.Backend)
+	if err != nil {
+		return err
 	}
 	l, err := newRMLoop(ctx, cfg, run, b, ck, log)
 	if err != nil {

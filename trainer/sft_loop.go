@@ -10,7 +10,6 @@ import (
 
 	"github.com/gomlx/compute"
 
-	"acecoder/backend"
 	"acecoder/checkpoints"
 	"acecoder/configs"
 	"acecoder/progress"
@@ -33,18 +32,13 @@ func TrainSFT(ctx context.Context, cfg configs.SFT, run *rundir.Run, opts SFTRun
 		log = io.Discard
 	}
 	root := filepath.Join(run.Dir, PolicyCheckpointDir)
-	ck, _, err := checkpoints.Resolve(cfg.Resume, root)
-	if errors.Is(err, checkpoints.ErrNoCheckpoint) && cfg.Resume == checkpoints.ResumeLatest {
-		ck, err = nil, nil
-	}
+	ck, err := resolveResume(cfg.Resume, root, "sft", log)
 	if err != nil {
 		return err
 	}
-	b := opts.Backend
-	if b == nil {
-		if b, err = backend.Open(cfg.Backend); err != nil {
-			return err
-		}
+	b, err := openBackend(opts.Backend, cfg.Backend)
+	if err != nil {
+		return err
 	}
 	var tm *TextModel
 	if ck != nil {

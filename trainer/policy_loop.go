@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"path/filepath"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"acecoder/configs"
 	"acecoder/policy"
 	"acecoder/progress"
+	"acecoder/queue"
 	"acecoder/rewards"
 	"acecoder/rollout"
 	"acecoder/rundir"
@@ -25,7 +27,10 @@ type PolicyRunOptions struct {
 	Quiet   bool
 	Log     io.Writer
 	Backend compute.Backend // overrides cfg.Backend (tests share one)
-	Runner  *rewards.Runner // shared sandbox pool; nil starts one
+	// Runner executes the rule rewards' programs; nil starts an embedded
+	// NATS JetStream queue with a local sandboxed runner (or, with the nats
+	// key set, uses the execution workers of that server).
+	Runner  JobRunner
 	OnStep  func(step int, metrics map[string]float64)
 }
 
@@ -61,17 +66,30 @@ func TrainPolicy(ctx context.Context, cfg configs.Policy, run *rundir.Run, opts 
 		return err
 	}
 	runner := opts.Runner
+	var eq *queue.ExecQueue
 	if runner == nil {
-		if runner, err = rewards.NewRunner(ctx, rewards.RunnerOptions{Workers: cfg.ExecWorkers}); err != nil {
+		eq, err = queue.StartExec(ctx, queue.ExecOptions{Conn: queue.ConnOptions{URL: cfg.NATS}, NoLocalWorker: cfg.NATS != "",
+			Runner: rewards.RunnerOptions{Workers: cfg.ExecWorkers, Timeout: cfg.ExecTimeout}})
+		if err != nil {
 			return err
 		}
-		defer runner.Close()
+		defer eq.Close()
+		runner = eq
 	}
 	l, err := newPolicyLoop(ctx, cfg, run, b, runner, ck, log)
 	if err != nil {
 		return err
 	}
 	l.onStep = opts.OnStep
+	if eq != nil {
+		l.queueMetrics = func(ctx context.Context) map[string]float64 {
+			m, err := eq.Queue.Client.Metrics(ctx)
+			if err != nil {
+				return nil
+			}
+			return m.Values()
+		}
+	}
 	l.bar = progress.New(l.t.Settings.Schedule.Total, "train-policy", progress.Options{Quiet: opts.Quiet})
 	return l.loop(ctx)
 }
@@ -87,6 +105,9 @@ type policyLoop struct {
 	log    io.Writer
 	onStep func(int, map[string]float64)
 	saved  int
+	// queueMetrics reports the execution queue (depth, jobs/s,
+	// redeliveries, per-worker throughput) when the loop started one.
+	queueMetrics func(context.Context) map[string]float64
 }
 
 // PolicyRollouts is the number of rollouts a run takes: num_episodes passes
@@ -99,7 +120,7 @@ func PolicyRollouts(cfg configs.Policy, prompts int) int {
 	return total
 }
 
-func newPolicyLoop(ctx context.Context, cfg configs.Policy, run *rundir.Run, b compute.Backend, runner *rewards.Runner, ck *checkpoints.Checkpoint, log io.Writer) (*policyLoop, error) {
+func newPolicyLoop(ctx context.Context, cfg configs.Policy, run *rundir.Run, b compute.Backend, runner JobRunner, ck *checkpoints.Checkpoint, log io.Writer) (*policyLoop, error) {
 	actor, err := LoadPolicyModel(ctx, b, cfg.Model, cfg.Seed)
 	if err != nil {
 		return nil, err
@@ -173,7 +194,7 @@ func refModel(ctx context.Context, b compute.Backend, cfg configs.Policy) (*poli
 }
 
 // newRewarder builds the rule or reward-model rewarder of cfg.
-func newRewarder(ctx context.Context, cfg configs.Policy, b compute.Backend, runner *rewards.Runner) (Rewarder, error) {
+func newRewarder(ctx context.Context, cfg configs.Policy, b compute.Backend, runner JobRunner) (Rewarder, error) {
 	kind, err := rewards.ParseRewardKind(cfg.RuleReward)
 	if err != nil {
 		return nil, err
@@ -223,6 +244,9 @@ func (l *policyLoop) loop(ctx context.Context) error {
 			return err
 		}
 		step := t.Cursor.Step
+		if l.queueMetrics != nil {
+			maps.Copy(m, l.queueMetrics(ctx))
+		}
 		if err := l.run.Metrics.Log(step, m); err != nil {
 			return err
 		}

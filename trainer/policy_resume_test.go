@@ -172,3 +172,36 @@ func mapsEqual(a, b map[string]float64) bool {
 	}
 	return true
 }
+
+// With no runner given, train-policy executes through an embedded NATS
+// JetStream queue and logs the queue's metrics with each step.
+func TestPolicyRunThroughEmbeddedQueue(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a queue and trains")
+	}
+	cfg := policyRunFixture(t)
+	cfg.Reward, cfg.MaxSteps = "rule", 1
+	dir := filepath.Join(t.TempDir(), "q")
+	run, err := rundir.Create(rundir.Options{Dir: dir, Name: "q", Backend: "go"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer run.Close()
+	if err := TrainPolicy(context.Background(), cfg, run, PolicyRunOptions{Quiet: true, Backend: backend.MustOpenGo()}); err != nil {
+		t.Skipf("embedded queue or sandbox unavailable: %v", err)
+	}
+	recs := metricsWithout(t, dir)
+	last := recs[len(recs)-1]
+	found := false
+	for k, v := range last {
+		if len(k) > 6 && k[:6] == "queue/" && v > 0 {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no queue metrics in the step record: %v", last)
+	}
+	if last["optim/updates"] < 1 {
+		t.Errorf("no update took place: %v", last)
+	}
+}

@@ -28,12 +28,18 @@ type Rewarder interface {
 	Streaming() bool
 }
 
+// JobRunner executes sandbox jobs: a *rewards.Runner in process, or a
+// queue of execution workers (queue.ExecQueue).
+type JobRunner interface {
+	Run(ctx context.Context, jobs []rewards.Job) ([]rewards.Result, error)
+}
+
 // RuleRewarder executes the program extracted from a completion against
 // the prompt's tests in the sandbox: pass rate or all-pass. A completion
 // with no parsable program, or one that times out, simply fails its tests
 // (reward 0).
 type RuleRewarder struct {
-	Runner  *rewards.Runner
+	Runner  JobRunner
 	Kind    rewards.RewardKind
 	Timeout time.Duration // per test
 }

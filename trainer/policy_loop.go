@@ -30,8 +30,8 @@ type PolicyRunOptions struct {
 	// Runner executes the rule rewards' programs; nil starts an embedded
 	// NATS JetStream queue with a local sandboxed runner (or, with the nats
 	// key set, uses the execution workers of that server).
-	Runner  JobRunner
-	OnStep  func(step int, metrics map[string]float64)
+	Runner JobRunner
+	OnStep func(step int, metrics map[string]float64)
 }
 
 // Run-directory entries of a policy run.

@@ -1,0 +1,52 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"acecoder/backend"
+	"acecoder/demo"
+	"acecoder/internal/cli"
+)
+
+func init() { register(newDemoCmd) }
+
+func newDemoCmd(g *cli.Globals) *cobra.Command {
+	var dir, backendSpec, scale string
+	var seed int64
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "the end-to-end small-scale AceCoder replication on the CPU (toy tasks → SFT → pairs → RM → best-of-N → Reinforce++)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			sc := demo.Full
+			switch scale {
+			case "full":
+			case "smoke":
+				sc = demo.Smoke
+			default:
+				return cli.Usagef("--scale %q: want full or smoke", scale)
+			}
+			if _, err := backend.Parse(backendSpec); err != nil {
+				return cli.UsageError{Err: err}
+			}
+			start := time.Now()
+			rep, err := demo.Run(cmd.Context(), demo.Options{Dir: dir, Seed: seed, Backend: backendSpec,
+				Quiet: g.Quiet, Log: cmd.ErrOrStderr(), Scale: sc})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout())
+			rep.Print(cmd.OutOrStdout())
+			fmt.Fprintf(cmd.ErrOrStderr(), "demo: finished in %s\n", time.Since(start).Round(time.Second))
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&dir, "out", "runs/demo", "demo folder (an interrupted demo resumes from the stages already done there)")
+	cmd.Flags().StringVar(&backendSpec, "backend", backend.Default, "compute backend")
+	cmd.Flags().StringVar(&scale, "scale", "full", "full (the README's numbers) or smoke (minutes, for tests)")
+	cmd.Flags().Int64Var(&seed, "seed", 42, "seed of the task suite and every stage")
+	return cmd
+}

@@ -1,31 +1,10 @@
 package eval
 
 import (
-	"os"
-	"path/filepath"
+	"acecoder/internal/shareddata"
 	"strings"
 	"testing"
 )
-
-func sharedData(t *testing.T, rel string) string {
-	t.Helper()
-	dir, _ := os.Getwd()
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("repository root not found")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "data", rel)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("shared data %s not present: %v", rel, err)
-	}
-	return p
-}
 
 func TestReadFormats(t *testing.T) {
 	rows := `{"task_id": "HumanEval/0", "prompt": "def f(x):\n", "entry_point": "f", "test": "def check(candidate):\n    assert candidate(1) == 2\n", "canonical_solution": "    return x + 1\n"}
@@ -65,11 +44,11 @@ not json
 }
 
 func TestReadSharedBenchmarks(t *testing.T) {
-	he, skipped, err := ReadBench(sharedData(t, "benchmarks/humaneval/HumanEval.jsonl.gz"))
+	he, skipped, err := ReadBench(shareddata.Path(t, "benchmarks/humaneval/HumanEval.jsonl.gz"))
 	if err != nil || len(he) != 164 || len(skipped) != 0 {
 		t.Errorf("HumanEval: %d tasks, %v, %v", len(he), skipped, err)
 	}
-	mb, skipped, err := ReadBench(sharedData(t, "benchmarks/mbpp/mbpp.jsonl"))
+	mb, skipped, err := ReadBench(shareddata.Path(t, "benchmarks/mbpp/mbpp.jsonl"))
 	if err != nil || len(mb) != 974 || len(skipped) != 0 {
 		t.Errorf("MBPP: %d tasks, %v, %v", len(mb), len(skipped), err)
 	}

@@ -1,6 +1,7 @@
 package rewards
 
 import (
+	"acecoder/internal/shareddata"
 	"bufio"
 	"compress/gzip"
 	"context"
@@ -11,30 +12,6 @@ import (
 	"time"
 )
 
-// sharedData returns ../shared/data relative to the module root, or skips.
-func sharedData(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-	data := filepath.Join(dir, "..", "shared", "data")
-	if _, err := os.Stat(data); err != nil {
-		t.Skipf("shared data not found at %s (../shared/data from the repository root): %v", data, err)
-	}
-	return data
-}
-
 type humanEvalProblem struct {
 	TaskID     string `json:"task_id"`
 	Prompt     string `json:"prompt"`
@@ -44,7 +21,7 @@ type humanEvalProblem struct {
 }
 
 func loadHumanEval(t testing.TB) []humanEvalProblem {
-	path := filepath.Join(sharedData(t), "benchmarks", "humaneval", "HumanEval.jsonl.gz")
+	path := filepath.Join(shareddata.Dir(t), "benchmarks", "humaneval", "HumanEval.jsonl.gz")
 	f, err := os.Open(path)
 	if err != nil {
 		t.Skipf("HumanEval not available: %v", err)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"acecoder/internal/shareddata"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -9,7 +10,7 @@ import (
 )
 
 func TestChatTemplateCommand(t *testing.T) {
-	dir := filepath.Join(sharedDataDir(t), "chat_templates")
+	dir := filepath.Join(shareddata.Dir(t), "chat_templates")
 	data, err := os.ReadFile(filepath.Join(dir, "chat_cases.json"))
 	if err != nil {
 		t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"math"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -53,7 +54,9 @@ func TestLogitsCommand(t *testing.T) {
 		}
 		for p := range got.Logits {
 			for v := range got.Logits[p] {
-				if got.Logits[p][v] != want[i][p][v] {
+				// Rows run alone and in a padded batch can take matmul
+				// paths that round differently in the last bit.
+				if d := math.Abs(float64(got.Logits[p][v] - want[i][p][v])); d > 1e-5*math.Max(1, math.Abs(float64(want[i][p][v]))) {
 					t.Fatalf("line %d pos %d id %d: %v, want %v", i, p, v, got.Logits[p][v], want[i][p][v])
 				}
 			}

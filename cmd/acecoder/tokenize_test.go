@@ -1,9 +1,9 @@
 package main
 
 import (
+	"acecoder/internal/shareddata"
 	"bytes"
 	"context"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -23,32 +23,8 @@ func runWithStdin(stdin string, args ...string) (int, string, string) {
 	return code, out.String(), errb.String()
 }
 
-// sharedDataDir returns ../shared/data beside the repository root (the
-// directory holding go.mod) or skips.
-func sharedDataDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		if filepath.Dir(dir) == dir {
-			t.Skip("go.mod not found above the test directory")
-		}
-		dir = filepath.Dir(dir)
-	}
-	data := filepath.Join(dir, "..", "shared", "data")
-	if _, err := os.Stat(data); err != nil {
-		t.Skipf("shared data not found at %s", data)
-	}
-	return data
-}
-
 func TestTokenizeCommand(t *testing.T) {
-	tok := filepath.Join(sharedDataDir(t), "tokenizers", "qwen2", "tokenizer.json.gz")
+	tok := filepath.Join(shareddata.Dir(t), "tokenizers", "qwen2", "tokenizer.json.gz")
 	tests := []struct {
 		name  string
 		args  []string
@@ -89,7 +65,7 @@ func TestTokenizeCommandErrors(t *testing.T) {
 	if code != cli.ExitUsage || !strings.Contains(errs, "nope.json") {
 		t.Errorf("missing file: exit %d, stderr %q", code, errs)
 	}
-	tok := filepath.Join(sharedDataDir(t), "tokenizers", "qwen2", "tokenizer.json.gz")
+	tok := filepath.Join(shareddata.Dir(t), "tokenizers", "qwen2", "tokenizer.json.gz")
 	code, _, errs = runWithStdin(`{"ids": [1]}`, "tokenize", "--tokenizer", tok)
 	if code != cli.ExitFailure || !strings.Contains(errs, "line 1") {
 		t.Errorf("ids without --decode: exit %d, stderr %q", code, errs)

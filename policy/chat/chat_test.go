@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"acecoder/internal/shareddata"
 	"encoding/json"
 	"math"
 	"os"
@@ -219,7 +220,7 @@ func TestLoadConfigSiblingJinja(t *testing.T) {
 // TestLlama3Fallback checks the plain Llama-3 template against the shared
 // Llama-3-8B-Instruct renderings for the cases it covers (no tools).
 func TestLlama3Fallback(t *testing.T) {
-	dir := filepath.Join(sharedData(t), "chat_templates")
+	dir := filepath.Join(shareddata.Dir(t), "chat_templates")
 	var expected map[string]string
 	readJSON(t, filepath.Join(dir, "expected.json"), &expected)
 	tmpl, err := Llama3()

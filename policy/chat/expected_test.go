@@ -1,36 +1,12 @@
 package chat
 
 import (
+	"acecoder/internal/shareddata"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
 )
-
-// sharedData returns ../shared/data relative to the repository root, or
-// skips the test when it is absent.
-func sharedData(tb testing.TB) string {
-	tb.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			tb.Skip("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-	data := filepath.Join(dir, "..", "shared", "data")
-	if _, err := os.Stat(data); err != nil {
-		tb.Skipf("shared data not found at %s (reference renderings live outside the repository)", data)
-	}
-	return data
-}
 
 // chatCase is one entry of chat_cases.json, decoded with key order kept.
 type chatCase struct {
@@ -62,7 +38,7 @@ func loadCases(tb testing.TB, path string) []chatCase {
 }
 
 func TestExpectedRenderings(t *testing.T) {
-	dir := filepath.Join(sharedData(t), "chat_templates")
+	dir := filepath.Join(shareddata.Dir(t), "chat_templates")
 	cases := loadCases(t, filepath.Join(dir, "chat_cases.json"))
 	var expected map[string]string
 	data, err := os.ReadFile(filepath.Join(dir, "expected.json"))

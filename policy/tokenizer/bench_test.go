@@ -1,6 +1,7 @@
 package tokenizer
 
 import (
+	"acecoder/internal/shareddata"
 	"bufio"
 	"compress/gzip"
 	"encoding/json"
@@ -12,7 +13,7 @@ import (
 // humanEvalPrompts reads the 164 HumanEval prompts and canonical solutions.
 func humanEvalPrompts(tb testing.TB) []string {
 	tb.Helper()
-	f, err := os.Open(filepath.Join(sharedData(tb), "benchmarks", "humaneval", "HumanEval.jsonl.gz"))
+	f, err := os.Open(filepath.Join(shareddata.Dir(tb), "benchmarks", "humaneval", "HumanEval.jsonl.gz"))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -96,7 +97,7 @@ func BenchmarkDecodeHumanEval(b *testing.B) {
 }
 
 func BenchmarkLoadQwen2(b *testing.B) {
-	path := filepath.Join(sharedData(b), "tokenizers", "qwen2", "tokenizer.json.gz")
+	path := filepath.Join(shareddata.Dir(b), "tokenizers", "qwen2", "tokenizer.json.gz")
 	for b.Loop() {
 		if _, err := Load(path); err != nil {
 			b.Fatal(err)

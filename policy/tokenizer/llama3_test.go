@@ -1,6 +1,7 @@
 package tokenizer
 
 import (
+	"acecoder/internal/shareddata"
 	"context"
 	"encoding/json"
 	"os"
@@ -134,7 +135,7 @@ func TestLlama3StyleWithoutIgnoreMerges(t *testing.T) {
 // come back exactly, BOS included and skipped.
 func TestLlama3VectorsRoundTrip(t *testing.T) {
 	tok := mustParse(t, llama3StyleJSON(t, true, nil))
-	cases := readVectors(t, filepath.Join(sharedData(t), "tokenizers", "vectors", "llama3"))
+	cases := readVectors(t, filepath.Join(shareddata.Dir(t), "tokenizers", "vectors", "llama3"))
 	for i, c := range cases {
 		ids := tok.Encode(c.text, true)
 		if got := tok.Decode(ids, true); got != c.text {
@@ -223,7 +224,7 @@ func TestLlama3Vectors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cases := readVectors(t, filepath.Join(sharedData(t), "tokenizers", "vectors", "llama3"))
+	cases := readVectors(t, filepath.Join(shareddata.Dir(t), "tokenizers", "vectors", "llama3"))
 	for i, c := range cases {
 		got := tok.Encode(c.text, false)
 		if len(got) != len(c.ids) || (len(got) > 0 && !cmp.Equal(c.ids, got)) {

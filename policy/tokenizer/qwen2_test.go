@@ -1,6 +1,7 @@
 package tokenizer
 
 import (
+	"acecoder/internal/shareddata"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -10,7 +11,7 @@ import (
 
 func TestQwen2Vectors(t *testing.T) {
 	tok := qwen2(t)
-	cases := readVectors(t, filepath.Join(sharedData(t), "tokenizers", "vectors", "qwen2"))
+	cases := readVectors(t, filepath.Join(shareddata.Dir(t), "tokenizers", "vectors", "qwen2"))
 	if len(cases) != 43 {
 		t.Fatalf("want 43 vectors, got %d", len(cases))
 	}

@@ -1,6 +1,7 @@
 package tokenizer
 
 import (
+	"acecoder/internal/shareddata"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -8,31 +9,6 @@ import (
 	"sync"
 	"testing"
 )
-
-// sharedData returns ../shared/data relative to the repository root, or
-// skips the test when it is absent.
-func sharedData(tb testing.TB) string {
-	tb.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			tb.Skip("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-	data := filepath.Join(dir, "..", "shared", "data")
-	if _, err := os.Stat(data); err != nil {
-		tb.Skipf("shared data not found at %s (reference vectors live outside the repository)", data)
-	}
-	return data
-}
 
 var (
 	qwenOnce sync.Once
@@ -43,7 +19,7 @@ var (
 // qwen2 loads the shared Qwen2 tokenizer once per test binary.
 func qwen2(tb testing.TB) *Tokenizer {
 	tb.Helper()
-	dir := filepath.Join(sharedData(tb), "tokenizers", "qwen2")
+	dir := filepath.Join(shareddata.Dir(tb), "tokenizers", "qwen2")
 	qwenOnce.Do(func() { qwenTok, qwenErr = Load(filepath.Join(dir, "tokenizer.json.gz")) })
 	if qwenErr != nil {
 		tb.Fatal(qwenErr)

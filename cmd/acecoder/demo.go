@@ -16,6 +16,7 @@ func init() { register(newDemoCmd) }
 func newDemoCmd(g *cli.Globals) *cobra.Command {
 	var dir, backendSpec, scale string
 	var seed int64
+	var temperature float64
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "the end-to-end small-scale AceCoder replication on the CPU (toy tasks → SFT → pairs → RM → best-of-N → Reinforce++)",
@@ -28,6 +29,9 @@ func newDemoCmd(g *cli.Globals) *cobra.Command {
 				sc = demo.Smoke
 			default:
 				return cli.Usagef("--scale %q: want full or smoke", scale)
+			}
+			if temperature > 0 {
+				sc.Temperature = temperature
 			}
 			if _, err := backend.Parse(backendSpec); err != nil {
 				return cli.UsageError{Err: err}
@@ -48,5 +52,6 @@ func newDemoCmd(g *cli.Globals) *cobra.Command {
 	cmd.Flags().StringVar(&backendSpec, "backend", backend.Default, "compute backend")
 	cmd.Flags().StringVar(&scale, "scale", "full", "full (the README's numbers) or smoke (minutes, for tests)")
 	cmd.Flags().Int64Var(&seed, "seed", 42, "seed of the task suite and every stage")
+	cmd.Flags().Float64Var(&temperature, "temperature", 0, "sampling temperature of the pairs, best-of-N and RL stages (default: the scale's, 0.7)")
 	return cmd
 }

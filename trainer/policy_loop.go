@@ -52,19 +52,12 @@ type policyState struct {
 // save_steps and saves the final policy to <run>/model. On SIGINT/SIGTERM
 // it writes a final checkpoint.
 func TrainPolicy(ctx context.Context, cfg configs.Policy, run *rundir.Run, opts PolicyRunOptions) error {
-	log := opts.Log
-	if log == nil {
-		log = io.Discard
-	}
 	root := filepath.Join(run.Dir, PolicyCheckpointDir)
-	ck, err := resolveResume(cfg.Resume, root, "train-policy", log)
+	st, err := startLoop(opts.Log, root, cfg.Resume, "train-policy", opts.Backend, cfg.Backend)
 	if err != nil {
 		return err
 	}
-	b, err := openBackend(opts.Backend, cfg.Backend)
-	if err != nil {
-		return err
-	}
+	log, ck, b := st.log, st.ck, st.b
 	runner := opts.Runner
 	var eq *queue.ExecQueue
 	if runner == nil {

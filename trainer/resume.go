@@ -34,3 +34,29 @@ func openBackend(given compute.Backend, spec string) (compute.Backend, error) {
 	}
 	return backend.Open(spec)
 }
+
+// loopStart is what every training loop settles before it builds anything:
+// where it logs, the checkpoint it resumes from (nil when fresh) and the
+// backend.
+type loopStart struct {
+	log io.Writer
+	ck  *checkpoints.Checkpoint
+	b   compute.Backend
+}
+
+// startLoop resolves a loop's log writer (nil discards), its checkpoint
+// under ckRoot per resume, and its backend (given, or opened from spec).
+func startLoop(log io.Writer, ckRoot, resume, command string, given compute.Backend, spec string) (loopStart, error) {
+	if log == nil {
+		log = io.Discard
+	}
+	ck, err := resolveResume(resume, ckRoot, command, log)
+	if err != nil {
+		return loopStart{}, err
+	}
+	b, err := openBackend(given, spec)
+	if err != nil {
+		return loopStart{}, err
+	}
+	return loopStart{log: log, ck: ck, b: b}, nil
+}

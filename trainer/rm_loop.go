@@ -55,19 +55,12 @@ const (
 // evaluation: eval/accuracy, eval/loss, eval/margin (held-out pairs, no
 // dropout).
 func TrainRM(ctx context.Context, cfg configs.RM, run *rundir.Run, opts RMRunOptions) error {
-	log := opts.Log
-	if log == nil {
-		log = io.Discard
-	}
 	root := filepath.Join(run.Dir, RMCheckpointDir)
-	ck, err := resolveResume(cfg.Resume, root, "train-rm", log)
+	st, err := startLoop(opts.Log, root, cfg.Resume, "train-rm", opts.Backend, cfg.Backend)
 	if err != nil {
 		return err
 	}
-	b, err := openBackend(opts.Backend, cfg.Backend)
-	if err != nil {
-		return err
-	}
+	log, ck, b := st.log, st.ck, st.b
 	l, err := newRMLoop(ctx, cfg, run, b, ck, log)
 	if err != nil {
 		return err

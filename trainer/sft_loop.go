@@ -27,19 +27,12 @@ type SFTRunOptions struct {
 // train, log metrics, checkpoint every save_steps (and on SIGINT/SIGTERM),
 // and save the final policy to <run>/model.
 func TrainSFT(ctx context.Context, cfg configs.SFT, run *rundir.Run, opts SFTRunOptions) error {
-	log := opts.Log
-	if log == nil {
-		log = io.Discard
-	}
 	root := filepath.Join(run.Dir, PolicyCheckpointDir)
-	ck, err := resolveResume(cfg.Resume, root, "sft", log)
+	st, err := startLoop(opts.Log, root, cfg.Resume, "sft", opts.Backend, cfg.Backend)
 	if err != nil {
 		return err
 	}
-	b, err := openBackend(opts.Backend, cfg.Backend)
-	if err != nil {
-		return err
-	}
+	log, ck, b := st.log, st.ck, st.b
 	var tm *TextModel
 	if ck != nil {
 		tm, err = LoadCheckpointModel(ctx, modelAt(ctx, b, cfg.Seed), ck)

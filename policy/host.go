@@ -126,6 +126,14 @@ func (m *Model) NextTokenLogProbs(b Batch) (*tensors.Tensor, error) {
 	}, b)
 }
 
+// TemperedLogProbs is NextTokenLogProbs at a sampling temperature (see
+// Decoder.TemperedLogProbs).
+func (m *Model) TemperedLogProbs(b Batch, temperature float64) (*tensors.Tensor, error) {
+	return m.runBatch(fmt.Sprintf("tempered-logprobs-%g", temperature), func(_ *model.Scope, in []*Node) []*Node {
+		return []*Node{m.Decoder.TemperedLogProbs(in[0], in[1], in[2], temperature)}
+	}, b)
+}
+
 // LastHidden returns the hidden state of each row's last real token [B,D].
 func (m *Model) LastHidden(b Batch) (*tensors.Tensor, error) {
 	return m.runBatch("last-hidden", func(_ *model.Scope, in []*Node) []*Node {

@@ -34,6 +34,19 @@ func (d *Decoder) NextTokenLogProbs(ids, positions, mask *Node) *Node {
 	return ShiftedLogProbs(logits, ids, mask)
 }
 
+// TemperedLogProbs is NextTokenLogProbs of the distribution the sampler
+// draws from at this temperature: log softmax(logits / temperature).
+// Temperature ≤ 0 or 1 gives the policy's own log-probs. An RL loss on
+// samples drawn at temperature T scores them with this, so the ratio,
+// the KL and the gradient all refer to the policy that was sampled.
+func (d *Decoder) TemperedLogProbs(ids, positions, mask *Node, temperature float64) *Node {
+	logits := d.Logits(ids, positions, mask)
+	if temperature > 0 && temperature != 1 {
+		logits = MulScalar(logits, 1/temperature)
+	}
+	return ShiftedLogProbs(logits, ids, mask)
+}
+
 // ShiftedLogProbs turns next-token logits [B,S,V] into log-probs of ids
 // aligned with ids (see NextTokenLogProbs): column 0 is 0.
 func ShiftedLogProbs(logits, ids, mask *Node) *Node {

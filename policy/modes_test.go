@@ -60,6 +60,31 @@ func TestNextTokenLogProbs(t *testing.T) {
 	}
 }
 
+func TestTemperedLogProbs(t *testing.T) {
+	m := tinyModel(t, "tiny-qwen2", 4)
+	b := LeftPad(mixedSeqs([]int{5, 3}, m.Config.VocabSize, 11), 0)
+	logits := flat32(t, must(m.Logits(b)))
+	s, v := len(b.IDs[0]), m.Config.VocabSize
+	for _, temp := range []float64{0.5, 0.7, 1, 1.3} {
+		lp := flat32(t, must(m.TemperedLogProbs(b, temp)))
+		for r := range b.IDs {
+			for p := 1; p < s; p++ {
+				if b.Mask[r][p] == 0 || b.Mask[r][p-1] == 0 {
+					continue
+				}
+				scaled := make([]float32, v)
+				for i, x := range logits[(r*s+p-1)*v : (r*s+p)*v] {
+					scaled[i] = float32(float64(x) / temp)
+				}
+				want := logSoftmax64(scaled)[b.IDs[r][p]]
+				if got := float64(lp[r*s+p]); math.Abs(got-want) > 1e-5*math.Max(1, math.Abs(want)) {
+					t.Errorf("T=%g row %d pos %d: log-prob %.7f, log_softmax(logits/T) gives %.7f", temp, r, p, got, want)
+				}
+			}
+		}
+	}
+}
+
 // rightAlign moves each row's tokens to the front (right padding).
 func rightAlign(b Batch) Batch {
 	out := Batch{}

@@ -37,9 +37,10 @@ func alignedRows(vals [][]float64, s int) [][]float32 {
 	return out
 }
 
-// completionLogProbs scores sequences with a model and returns, for each,
-// the log-probs of its last compLen[i] tokens, micro-batched.
-func completionLogProbs(m *policy.Model, seqs [][]int32, compLen []int, pad int32, micro int) ([][]float64, error) {
+// completionLogProbs scores sequences with a model at a sampling
+// temperature and returns, for each, the log-probs of its last compLen[i]
+// tokens, micro-batched.
+func completionLogProbs(m *policy.Model, seqs [][]int32, compLen []int, pad int32, micro int, temperature float64) ([][]float64, error) {
 	out := make([][]float64, len(seqs))
 	for lo := 0; lo < len(seqs); lo += micro {
 		hi := min(lo+micro, len(seqs))
@@ -53,7 +54,7 @@ func completionLogProbs(m *policy.Model, seqs [][]int32, compLen []int, pad int3
 		for len(rows) < micro {
 			rows = append(rows, []int32{pad})
 		}
-		t, err := m.NextTokenLogProbs(leftPadTo(rows, pad, s))
+		t, err := m.TemperedLogProbs(leftPadTo(rows, pad, s), temperature)
 		if err != nil {
 			return nil, err
 		}

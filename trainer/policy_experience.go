@@ -106,15 +106,18 @@ func (t *PolicyTrainer) MakeExperience(ctx context.Context, prompts []*Prompt) (
 }
 
 // scoreExperience computes log π_old (the current policy), log π_ref and
-// the advantages of an experience.
+// the advantages of an experience. Log-probs are taken at the sampling
+// temperature, as OpenRLHF and verl do: the policy being optimised is the
+// tempered one the samples came from (top-p/top-k truncation is not
+// modelled, as in those systems).
 func (t *PolicyTrainer) scoreExperience(exp *Experience) error {
 	start := time.Now()
-	pad, micro := t.Actor.PadID(), t.Settings.MicroBatchSize
+	pad, micro, temp := t.Actor.PadID(), t.Settings.MicroBatchSize, t.Settings.Sampling.Temperature
 	var err error
-	if exp.OldLogp, err = completionLogProbs(t.Actor.Model, exp.Seqs, exp.CompLen, pad, micro); err != nil {
+	if exp.OldLogp, err = completionLogProbs(t.Actor.Model, exp.Seqs, exp.CompLen, pad, micro, temp); err != nil {
 		return fmt.Errorf("trainer: old log-probs: %w", err)
 	}
-	if exp.RefLogp, err = completionLogProbs(t.Ref, exp.Seqs, exp.CompLen, pad, micro); err != nil {
+	if exp.RefLogp, err = completionLogProbs(t.Ref, exp.Seqs, exp.CompLen, pad, micro, temp); err != nil {
 		return fmt.Errorf("trainer: reference log-probs: %w", err)
 	}
 	exp.ScoreTime = time.Since(start)

@@ -15,7 +15,7 @@ import (
 // scalar → loss, clip fraction, mean k1 KL; gradients accumulated.
 func (t *PolicyTrainer) updateGraph(_ *model.Scope, in []*Node) []*Node {
 	ids, pos, mask, resp, old, adv, ref, scale := in[0], in[1], in[2], in[3], in[4], in[5], in[6], in[7]
-	lp := t.Actor.Model.Decoder.NextTokenLogProbs(ids, pos, mask)
+	lp := t.Actor.Model.Decoder.TemperedLogProbs(ids, pos, mask, t.Settings.Sampling.Temperature)
 	loss, clipFrac := PolicyLoss(lp, old, adv, resp, t.Settings.EpsClip)
 	kl := KLPenalty(lp, ref, resp, K1)
 	if t.Settings.Advantage.KLInLoss {

@@ -16,7 +16,7 @@ type RM struct {
 
 	TrainData    []string `mapstructure:"train_data" help:"pair files (JSONL or Parquet): AceCodePair rows or this project's pair rows"`
 	EvalData     []string `mapstructure:"eval_data" help:"held-out pair files; empty splits eval_fraction off the training pairs"`
-	EvalFraction float64  `mapstructure:"eval_fraction" help:"fraction of training pairs held out when eval_data is empty"`
+	EvalFraction float64  `mapstructure:"eval_fraction" help:"fraction of the training questions whose pairs are held out when eval_data is empty (all pairs of a question on one side)"`
 	MaxLength    int      `mapstructure:"max_length" help:"tokens per side (prompt + program); longer sides are truncated and counted"`
 	Preamble     bool     `mapstructure:"preamble" help:"prefix each program with AceCoder's fixed assistant preamble"`
 

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -153,5 +155,46 @@ func TestPairFixtures(t *testing.T) {
 	}
 	if _, err := os.Stat(pq); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestSplitEvalKeepsQuestionsTogether(t *testing.T) {
+	var pairs []Pair
+	for q := range 10 {
+		for j := range q%3 + 1 {
+			pairs = append(pairs, Pair{ID: fmt.Sprintf("q%d-%d", q, j), Prompt: fmt.Sprintf("question %d", q)})
+		}
+	}
+	key := func(p Pair) string { return p.Prompt }
+	train, eval := SplitEval(pairs, 0.2, 7, key)
+	if len(train)+len(eval) != len(pairs) {
+		t.Fatalf("%d + %d pairs, want %d", len(train), len(eval), len(pairs))
+	}
+	side := map[string]string{}
+	for name, part := range map[string][]Pair{"train": train, "eval": eval} {
+		for _, p := range part {
+			if s, ok := side[p.Prompt]; ok && s != name {
+				t.Errorf("%s has pairs in both train and eval", p.Prompt)
+			}
+			side[p.Prompt] = name
+		}
+	}
+	questions := 0
+	for _, s := range side {
+		if s == "eval" {
+			questions++
+		}
+	}
+	if questions != 2 { // ceil(0.2 · 10)
+		t.Errorf("%d questions held out, want 2", questions)
+	}
+	again, _ := SplitEval(pairs, 0.2, 7, key)
+	if !slices.EqualFunc(train, again, func(a, b Pair) bool { return a.ID == b.ID }) {
+		t.Error("same seed gave another split")
+	}
+	// One question: the split falls back to pairs, and training keeps one.
+	one := []Pair{{ID: "a", Prompt: "q"}, {ID: "b", Prompt: "q"}}
+	if tr, ev := SplitEval(one, 0.9, 1, key); len(tr) != 1 || len(ev) != 1 {
+		t.Errorf("one question, 2 pairs: %d train, %d eval; want 1 and 1", len(tr), len(ev))
 	}
 }

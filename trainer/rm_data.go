@@ -54,21 +54,44 @@ func TokenizePairs(rm *rewards.RewardModel, pairs []Pair, preamble bool) ([]RMEx
 	return out, truncated, nil
 }
 
-// SplitEval holds out ceil(frac·n) pairs, chosen by a permutation seeded
-// with seed, and returns (train, eval) keeping the file order within each.
-func SplitEval[T any](items []T, frac float64, seed int64) (train, eval []T) {
-	n := len(items)
-	k := int(float64(n)*frac + 0.999999)
-	if frac <= 0 || n < 2 {
+// SplitEval holds out about frac of the items for evaluation, whole
+// groups at a time: items with the same key (the pair's question) go to
+// the same side, so eval accuracy measures questions the model was not
+// trained on rather than other pairs of the same question. It holds out
+// ceil(frac·groups) groups, chosen by a permutation seeded with seed, and
+// keeps at least one group for training; with a single group it splits
+// items instead. Orders are preserved.
+func SplitEval[T any](items []T, frac float64, seed int64, key func(T) string) (train, eval []T) {
+	if frac <= 0 || len(items) < 2 {
 		return items, nil
 	}
-	k = min(k, n-1)
+	group := make([]int, len(items))
+	ids := map[string]int{}
+	for i, it := range items {
+		k := key(it)
+		g, ok := ids[k]
+		if !ok {
+			g = len(ids)
+			ids[k] = g
+		}
+		group[i] = g
+	}
+	if len(ids) == 1 {
+		for i := range group {
+			group[i] = i
+		}
+	}
+	n := max(len(ids), 1)
+	if len(ids) == 1 {
+		n = len(items)
+	}
+	k := min(int(float64(n)*frac+0.999999), n-1)
 	held := make([]bool, n)
-	for _, i := range rand.New(rand.NewPCG(uint64(seed), 0xe7a1)).Perm(n)[:k] {
-		held[i] = true
+	for _, g := range rand.New(rand.NewPCG(uint64(seed), 0xe7a1)).Perm(n)[:k] {
+		held[g] = true
 	}
 	for i, it := range items {
-		if held[i] {
+		if held[group[i]] {
 			eval = append(eval, it)
 		} else {
 			train = append(train, it)

@@ -101,7 +101,7 @@ func LoadRMData(ctx context.Context, cfg configs.RM, rm *rewards.RewardModel, lo
 			return RMData{}, err
 		}
 	} else {
-		train, eval = SplitEval(train, cfg.EvalFraction, cfg.Seed)
+		train, eval = SplitEval(train, cfg.EvalFraction, cfg.Seed, func(p Pair) string { return p.Prompt })
 	}
 	var d RMData
 	var cut int

@@ -15,7 +15,7 @@ func TestCheckAndSummariseToyTasks(t *testing.T) {
 		t.Skipf("sandboxed runner unavailable: %v", err)
 	}
 	defer runner.Close()
-	train, _ := toy.Generate(toy.Options{Seed: 1})
+	train := toy.Generate(toy.Options{Seed: 1}).Train
 	var tasks []Task
 	var comps [][]Completion
 	for _, tk := range train[:6] {

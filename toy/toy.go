@@ -3,12 +3,18 @@
 // question, a reference solution, plausible buggy variants and ~10 assert
 // tests, split into disjoint train and held-out sets.
 //
-// A task is one (family, parameter) pair, e.g. family "add" with k = 3 is
-// "def add_3(x): return x + 3". The held-out split holds (family, parameter)
-// pairs never seen in training: every family appears in both splits, but a
-// held-out task's function name, constant and tests do not occur in any
-// training task. Expected values are computed in Go; the tests check them
-// against real Python.
+// A task is one (family, parameter) pair, e.g. family "add" with k = 3 asks
+// for "def add(x): return x + 3". Each family's parameters are dealt into up
+// to three disjoint splits:
+//   - train: what the policy is fine-tuned on (its "instruction data");
+//   - rl: AceCode-style questions the policy has not been fine-tuned on,
+//     used for sampling, preference pairs, reward-model training and RL
+//     prompts (optional, Options.RLFrac);
+//   - heldout: evaluation only.
+//
+// Every family appears in every split, but a (family, constant) pair and
+// its tests occur in one split only. Expected values are computed in Go;
+// the tests check them against real Python.
 package toy
 
 import (
@@ -32,6 +38,9 @@ type Task struct {
 	Program    string   `json:"program"`
 	Buggy      []string `json:"buggy"`
 	Tests      []string `json:"test_cases"`
+	// Mistaken marks a demonstration whose program is the family's common
+	// mistake (Buggy[0]) instead of the reference; see WithMistakes.
+	Mistaken bool `json:"mistaken,omitempty"`
 }
 
 // family describes one kind of task. Inputs are drawn per task; expected
@@ -84,11 +93,18 @@ type Options struct {
 	Seed         uint64
 	TestsPerTask int     // default 10
 	HeldOutFrac  float64 // fraction of each family's parameters held out; default 0.25
+	RLFrac       float64 // fraction of each family's parameters in the rl split; default 0 (none)
 }
 
-// Generate builds the suite: train and held-out tasks, deterministic in
-// the seed.
-func Generate(opts Options) (train, heldOut []Task) {
+// Suite is the generated tasks by split, each sorted by id.
+type Suite struct {
+	Train   []Task // split "train"
+	RL      []Task // split "rl"
+	HeldOut []Task // split "heldout"
+}
+
+// Generate builds the suite, deterministic in the seed.
+func Generate(opts Options) Suite {
 	if opts.TestsPerTask == 0 {
 		opts.TestsPerTask = 10
 	}
@@ -96,43 +112,50 @@ func Generate(opts Options) (train, heldOut []Task) {
 		opts.HeldOutFrac = 0.25
 	}
 	rng := rand.New(rand.NewPCG(opts.Seed, 0x70f))
+	var s Suite
 	for _, f := range families() {
 		params := slices.Clone(f.params)
 		rng.Shuffle(len(params), func(i, j int) { params[i], params[j] = params[j], params[i] })
 		nHeld := max(1, int(float64(len(params))*opts.HeldOutFrac+0.5))
+		nRL := 0
+		if opts.RLFrac > 0 {
+			nRL = max(1, int(float64(len(params))*opts.RLFrac+0.5))
+		}
 		for i, k := range params {
-			split := "train"
-			if i < nHeld {
-				split = "heldout"
-			}
-			t := makeTask(f, k, split, opts.TestsPerTask, rng)
-			if split == "train" {
-				train = append(train, t)
-			} else {
-				heldOut = append(heldOut, t)
+			switch {
+			case i < nHeld:
+				s.HeldOut = append(s.HeldOut, makeTask(f, k, "heldout", opts.TestsPerTask, rng))
+			case i < nHeld+nRL:
+				s.RL = append(s.RL, makeTask(f, k, "rl", opts.TestsPerTask, rng))
+			default:
+				s.Train = append(s.Train, makeTask(f, k, "train", opts.TestsPerTask, rng))
 			}
 		}
 	}
 	byID := func(a, b Task) int { return strings.Compare(a.ID, b.ID) }
-	slices.SortFunc(train, byID)
-	slices.SortFunc(heldOut, byID)
-	return train, heldOut
+	for _, split := range [][]Task{s.Train, s.RL, s.HeldOut} {
+		slices.SortFunc(split, byID)
+	}
+	return s
 }
 
 func makeTask(f family, k int, split string, nTests int, rng *rand.Rand) Task {
-	name := f.name + "_" + strings.Replace(strconv.Itoa(k), "-", "m", 1) // add_3, clamp_low_m2
+	// The function is named after its family; the constant is stated
+	// in the question alone, so solving an unseen task means reading it.
+	name := f.name
 	def := fmt.Sprintf("def %s(%s):\n", name, f.arg)
 	t := Task{
-		ID: "toy/" + name, Source: "toy", Family: f.name, Param: k, Split: split, EntryPoint: name,
+		ID:     "toy/" + name + "_" + strings.Replace(strconv.Itoa(k), "-", "m", 1), // toy/add_3, toy/clamp_low_m2
+		Source: "toy", Family: f.name, Param: k, Split: split, EntryPoint: name,
 		Question: fmt.Sprintf(f.question, name, k),
-		Program:  def + "    " + fmt.Sprintf(f.body, k) + "\n",
+		Program:  def + "    " + fill(f.body, k) + "\n",
 	}
 	for _, b := range f.bugs {
-		t.Buggy = append(t.Buggy, def+"    "+fmt.Sprintf(b, k)+"\n")
+		t.Buggy = append(t.Buggy, def+"    "+fill(b, k)+"\n")
 	}
 	seen := map[string]bool{}
 	for tries := 0; len(t.Tests) < nTests && tries < 20*nTests; tries++ {
-		in := randomInput(f.arg, rng)
+		in := randomInput(f.arg, k, rng)
 		assert := fmt.Sprintf("assert %s(%s) == %s", name, in.py(), f.eval(k, in).py())
 		if !seen[assert] {
 			seen[assert] = true
@@ -142,7 +165,54 @@ func makeTask(f family, k int, split string, nTests int, rng *rand.Rand) Task {
 	return t
 }
 
-func randomInput(arg string, rng *rand.Rand) value {
+// Mistakes sets how often fine-tuning demonstrations carry their family's
+// common mistake, as scraped code carries its authors' bugs: a seeded
+// Share of the families are "misconception" families whose demonstrations
+// use the mistake with probability High; the others with probability Low.
+type Mistakes struct {
+	Share, High, Low float64
+}
+
+// WithMistakes returns copies of tasks (demonstrations for fine-tuning)
+// where each program is replaced by its family's first buggy variant with
+// the probability m gives its family, marked Mistaken; the question and
+// tests are unchanged. Deterministic in the seed. It also returns the
+// misconception families, sorted.
+func WithMistakes(tasks []Task, seed uint64, m Mistakes) ([]Task, []string) {
+	rng := rand.New(rand.NewPCG(seed, 0xb06))
+	var fams []string
+	for _, f := range families() {
+		fams = append(fams, f.name)
+	}
+	rng.Shuffle(len(fams), func(i, j int) { fams[i], fams[j] = fams[j], fams[i] })
+	misled := slices.Clone(fams[:int(float64(len(fams))*m.Share+0.5)])
+	slices.Sort(misled)
+	out := make([]Task, len(tasks))
+	for i, t := range tasks {
+		p := m.Low
+		if slices.Contains(misled, t.Family) {
+			p = m.High
+		}
+		if len(t.Buggy) > 0 && rng.Float64() < p {
+			t.Program, t.Mistaken = t.Buggy[0], true
+		}
+		out[i] = t
+	}
+	return out, misled
+}
+
+// fill puts k into a body template's %d verbs; a template without one
+// (e.g. the buggy "return x") is used as it is.
+func fill(tmpl string, k int) string {
+	if !strings.Contains(tmpl, "%d") {
+		return strings.ReplaceAll(tmpl, "%%", "%")
+	}
+	return fmt.Sprintf(tmpl, k)
+}
+
+// randomInput draws an argument; numbers lie within a few units of the
+// task's constant k, so the tests tell a wrong constant from the right one.
+func randomInput(arg string, k int, rng *rand.Rand) value {
 	switch arg {
 	case "s":
 		n := 1 + rng.IntN(6)
@@ -155,9 +225,9 @@ func randomInput(arg string, rng *rand.Rand) value {
 		n := rng.IntN(6)
 		l := make([]int, n)
 		for i := range l {
-			l[i] = rng.IntN(21) - 5
+			l[i] = k + rng.IntN(17) - 8
 		}
 		return value{kind: 'l', l: l}
 	}
-	return value{kind: 'i', i: rng.IntN(41) - 10}
+	return value{kind: 'i', i: k + rng.IntN(31) - 15}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 
@@ -11,47 +12,58 @@ import (
 )
 
 func TestSplitsAreDisjointAndCoverFamilies(t *testing.T) {
-	train, held := Generate(Options{Seed: 1})
-	if len(train) < 100 || len(held) < 30 {
-		t.Fatalf("suite too small: %d train, %d held out", len(train), len(held))
+	s := Generate(Options{Seed: 1, RLFrac: 0.35})
+	if len(s.Train) < 80 || len(s.RL) < 60 || len(s.HeldOut) < 50 {
+		t.Fatalf("suite too small: %d train, %d rl, %d held out", len(s.Train), len(s.RL), len(s.HeldOut))
 	}
-	trainNames := map[string]bool{}
-	trainFam, heldFam := map[string]bool{}, map[string]bool{}
-	for _, tk := range train {
-		trainNames[tk.EntryPoint] = true
-		trainFam[tk.Family] = true
-		if tk.Split != "train" {
-			t.Errorf("%s in train has split %q", tk.ID, tk.Split)
-		}
+	type key struct {
+		family string
+		param  int
 	}
-	for _, tk := range held {
-		heldFam[tk.Family] = true
-		if trainNames[tk.EntryPoint] {
-			t.Errorf("held-out task %s also in train", tk.ID)
-		}
-		for _, tr := range train {
-			if tr.Family == tk.Family && tr.Param == tk.Param {
-				t.Errorf("held-out (%s, %d) also in train", tk.Family, tk.Param)
+	owner := map[key]string{}
+	ids := map[string]string{}
+	families := map[string]map[string]bool{}
+	for split, tasks := range map[string][]Task{"train": s.Train, "rl": s.RL, "heldout": s.HeldOut} {
+		families[split] = map[string]bool{}
+		for _, tk := range tasks {
+			if tk.Split != split {
+				t.Errorf("%s in %s has split %q", tk.ID, split, tk.Split)
+			}
+			if prev, ok := owner[key{tk.Family, tk.Param}]; ok {
+				t.Errorf("(%s, %d) in both %s and %s", tk.Family, tk.Param, prev, split)
+			}
+			if prev, ok := ids[tk.ID]; ok {
+				t.Errorf("task %s in both %s and %s", tk.ID, prev, split)
+			}
+			owner[key{tk.Family, tk.Param}], ids[tk.ID] = split, split
+			families[split][tk.Family] = true
+			for _, text := range append([]string{tk.Question, tk.Program}, tk.Buggy...) {
+				if strings.Contains(text, "%!") {
+					t.Errorf("%s: badly formatted text %q", tk.ID, text)
+				}
+			}
+			if len(tk.Tests) < 8 {
+				t.Errorf("%s has only %d tests", tk.ID, len(tk.Tests))
 			}
 		}
 	}
-	if d := cmp.Diff(trainFam, heldFam); d != "" {
-		t.Errorf("every family must appear in both splits (-train +held):\n%s", d)
-	}
-	for _, tk := range append(train, held...) {
-		if len(tk.Tests) < 8 {
-			t.Errorf("%s has only %d tests", tk.ID, len(tk.Tests))
+	for _, split := range []string{"rl", "heldout"} {
+		if d := cmp.Diff(families["train"], families[split]); d != "" {
+			t.Errorf("every family must appear in train and %s (-train +%s):\n%s", split, split, d)
 		}
+	}
+	if two := Generate(Options{Seed: 1}); len(two.RL) != 0 || len(two.Train) != len(s.Train)+len(s.RL) {
+		t.Errorf("without RLFrac: %d rl tasks and %d train, want 0 and %d", len(two.RL), len(two.Train), len(s.Train)+len(s.RL))
 	}
 }
 
 func TestDeterministic(t *testing.T) {
-	a, b := Generate(Options{Seed: 7})
-	c, d := Generate(Options{Seed: 7})
-	if !cmp.Equal(a, c) || !cmp.Equal(b, d) {
+	a := Generate(Options{Seed: 7, RLFrac: 0.3})
+	c := Generate(Options{Seed: 7, RLFrac: 0.3})
+	if !cmp.Equal(a, c) {
 		t.Error("same seed gave different suites")
 	}
-	e, _ := Generate(Options{Seed: 8})
+	e := Generate(Options{Seed: 8, RLFrac: 0.3})
 	if cmp.Equal(a, e) {
 		t.Error("different seeds gave the same suite")
 	}
@@ -84,9 +96,9 @@ func TestAgainstPython(t *testing.T) {
 	if _, err := os.Stat(py); err != nil {
 		t.Skip("no /usr/bin/python3")
 	}
-	train, held := Generate(Options{Seed: 3})
+	s := Generate(Options{Seed: 3, RLFrac: 0.3})
 	var in strings.Builder
-	for _, tk := range append(train, held...) {
+	for _, tk := range slices.Concat(s.Train, s.RL, s.HeldOut) {
 		line, _ := json.Marshal(tk)
 		in.Write(append(line, '\n'))
 	}
@@ -120,4 +132,39 @@ func TestAgainstPython(t *testing.T) {
 		t.Errorf("only %d of %d buggy variants fail a test", caught, bugs)
 	}
 	t.Logf("%d tasks; %d of %d buggy variants fail at least one test", len(res), caught, bugs)
+}
+
+func TestWithMistakes(t *testing.T) {
+	train := Generate(Options{Seed: 2, RLFrac: 0.25}).Train
+	demos, misled := WithMistakes(train, 9, Mistakes{Share: 0.5, High: 0.7, Low: 0.1})
+	if len(misled) != 7 {
+		t.Fatalf("%d misconception families of 14, want 7", len(misled))
+	}
+	again, _ := WithMistakes(train, 9, Mistakes{Share: 0.5, High: 0.7, Low: 0.1})
+	if !cmp.Equal(demos, again) {
+		t.Error("same seed gave other demonstrations")
+	}
+	n := map[bool][2]int{} // misconception family → [mistaken, total]
+	for i, d := range demos {
+		tk := train[i]
+		if d.Question != tk.Question || !slices.Equal(d.Tests, tk.Tests) {
+			t.Fatalf("%s: question or tests changed", d.ID)
+		}
+		switch {
+		case d.Mistaken && d.Program != tk.Buggy[0]:
+			t.Errorf("%s: marked mistaken but program is %q", d.ID, d.Program)
+		case !d.Mistaken && d.Program != tk.Program:
+			t.Errorf("%s: not marked but program changed", d.ID)
+		}
+		c := n[slices.Contains(misled, d.Family)]
+		if d.Mistaken {
+			c[0]++
+		}
+		c[1]++
+		n[slices.Contains(misled, d.Family)] = c
+	}
+	hi, lo := float64(n[true][0])/float64(n[true][1]), float64(n[false][0])/float64(n[false][1])
+	if hi < 0.6 || hi > 0.8 || lo > 0.2 {
+		t.Errorf("mistake rates %.2f (misconception families) and %.2f (others), want about 0.7 and 0.1", hi, lo)
+	}
 }

@@ -16,6 +16,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"acecoder/eval"
@@ -32,6 +34,8 @@ type Options struct {
 	Quiet   bool
 	Log     io.Writer
 	Scale   Scale
+	// Until, when set, names the last stage to run (e.g. "best-of-n").
+	Until string
 }
 
 // Scale holds the sizes that trade time for signal; Full is the default,
@@ -46,14 +50,19 @@ type Scale struct {
 	MaxNewTokens     int
 	// Temperature of every sampling stage: pairs, best-of-N (AceCoder
 	// samples at 0.7) and the RL rollouts.
-	Temperature float64
+	Temperature    float64
+	RLLearningRate float64 // peak learning rate of both Reinforce++ runs
+	RLUpdates      int     // optimiser steps per rollout (the rollout split into this many mini-batches)
+	RLWarmup       float64 // warm-up fraction of the RL updates
 }
 
 // Full is the README's demo.
-var Full = Scale{SFTEpochs: 20, Samples: 16, RMEpochs: 16, RLSteps: 20, RolloutPrompts: 16, SamplesPerPrompt: 8, MaxNewTokens: 48, Temperature: 0.7}
+var Full = Scale{SFTEpochs: 16, Samples: 16, RMEpochs: 4, RLSteps: 30, RolloutPrompts: 16, SamplesPerPrompt: 8, MaxNewTokens: 48,
+	Temperature: 0.7, RLLearningRate: 3e-4, RLUpdates: 1, RLWarmup: 0.3}
 
 // Smoke is a small version for tests.
-var Smoke = Scale{SFTEpochs: 2, Samples: 4, RMEpochs: 1, RLSteps: 2, RolloutPrompts: 4, SamplesPerPrompt: 4, MaxNewTokens: 24, Temperature: 0.7}
+var Smoke = Scale{SFTEpochs: 1, Samples: 4, RMEpochs: 1, RLSteps: 2, RolloutPrompts: 4, SamplesPerPrompt: 4, MaxNewTokens: 24,
+	Temperature: 0.7, RLLearningRate: 3e-4, RLUpdates: 1, RLWarmup: 0.3}
 
 // Report is what the demo found.
 type Report struct {
@@ -68,9 +77,12 @@ type Report struct {
 type PolicyRow struct {
 	Policy       string
 	HeldOut      float64 // greedy pass@1, percent
-	Train        float64 // greedy pass@1 on the training questions, percent
+	RL           float64 // greedy pass@1 on the rl-split questions (RL's prompts are their hard subset), percent
 	HeldOutTasks int
 }
+
+// StageNames lists the stages in the order Run runs them.
+var StageNames = []string{"tasks", "tokenizer", "sft", "sample", "pairs", "train-rm", "best-of-n", "rl-rule", "rl-rm", "pass@1", "plots"}
 
 // Run executes every stage in order. A stage whose output already exists is
 // not rerun, so an interrupted demo resumes.
@@ -90,21 +102,25 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	start := time.Now()
 	d := &run{opts: opts, report: &Report{Dirs: map[string]string{}}}
 	defer d.close()
-	stages := []struct {
-		name string
-		fn   func(context.Context) error
-	}{
-		{"tasks", d.tasks}, {"tokenizer", d.tokenizer}, {"sft", d.sft}, {"sample", d.sample},
-		{"pairs", d.pairs}, {"train-rm", d.trainRM}, {"best-of-n", d.bestOfN},
-		{"rl-rule", d.rlRule}, {"rl-rm", d.rlRM}, {"pass@1", d.passAt1}, {"plots", d.plots},
+	stages := map[string]func(context.Context) error{
+		"tasks": d.tasks, "tokenizer": d.tokenizer, "sft": d.sft, "sample": d.sample,
+		"pairs": d.pairs, "train-rm": d.trainRM, "best-of-n": d.bestOfN,
+		"rl-rule": d.rlRule, "rl-rm": d.rlRM, "pass@1": d.passAt1, "plots": d.plots,
 	}
-	for i, s := range stages {
+	if opts.Until != "" && !slices.Contains(StageNames, opts.Until) {
+		return d.report, fmt.Errorf("demo: no stage %q (stages: %s)", opts.Until, strings.Join(StageNames, ", "))
+	}
+	for i, name := range StageNames {
 		t0 := time.Now()
-		d.logf("[%d/%d] %s", i+1, len(stages), s.name)
-		if err := s.fn(ctx); err != nil {
-			return d.report, fmt.Errorf("demo: %s: %w", s.name, err)
+		d.logf("[%d/%d] %s", i+1, len(StageNames), name)
+		if err := stages[name](ctx); err != nil {
+			return d.report, fmt.Errorf("demo: %s: %w", name, err)
 		}
-		d.logf("[%d/%d] %s done in %s", i+1, len(stages), s.name, time.Since(t0).Round(time.Second))
+		d.logf("[%d/%d] %s done in %s", i+1, len(StageNames), name, time.Since(t0).Round(time.Second))
+		if name == opts.Until {
+			d.report.Duration = time.Since(start)
+			return d.report, nil
+		}
 	}
 	d.report.Duration = time.Since(start)
 	return d.report, d.writeReport()

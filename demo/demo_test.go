@@ -2,6 +2,7 @@ package demo
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"acecoder/eval"
 	"acecoder/policy"
 	"acecoder/policy/tokenizer"
+	"acecoder/toy"
 )
 
 // The first stages write the task suite, a tokenizer that fits the model's
@@ -24,9 +26,26 @@ func TestDataStages(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	train, err := readTasks(d.trainTasks())
-	if err != nil || len(train) < 100 {
-		t.Fatalf("%d training tasks, %v", len(train), err)
+	train, err := readTasks(d.sftTasks())
+	if err != nil || len(train) < 80 {
+		t.Fatalf("%d fine-tuning tasks, %v", len(train), err)
+	}
+	rl, err := readTasks(d.rlTasks())
+	if err != nil || len(rl) < 60 {
+		t.Fatalf("%d rl tasks, %v", len(rl), err)
+	}
+	var demos []toy.Task
+	if err := readJSONL(d.sftTasks(), &demos); err != nil {
+		t.Fatal(err)
+	}
+	mistaken := 0
+	for _, tk := range demos {
+		if tk.Mistaken {
+			mistaken++
+		}
+	}
+	if frac := float64(mistaken) / float64(len(demos)); frac < 0.2 || frac > 0.5 {
+		t.Errorf("%.2f of the fine-tuning programs carry a mistake; the demo sets about 0.35", frac)
 	}
 	tok, err := tokenizer.LoadDir(d.path("tokenizer"))
 	if err != nil {
@@ -47,10 +66,25 @@ func TestDataStages(t *testing.T) {
 	}
 }
 
+func readJSONL(path string, out *[]toy.Task) error {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(raw)), "\n") {
+		var tk toy.Task
+		if err := json.Unmarshal([]byte(line), &tk); err != nil {
+			return err
+		}
+		*out = append(*out, tk)
+	}
+	return nil
+}
+
 func TestReportPrint(t *testing.T) {
 	r := &Report{
 		BestOfN: []eval.BestOfN{{N: 16, Greedy: 50, Average: 40, Oracle: 80, RM: 60}},
-		PassAt1: []PolicyRow{{Policy: "SFT (start)", HeldOut: 50, Train: 60, HeldOutTasks: 10}, {Policy: "RL", HeldOut: 65, Train: 70}},
+		PassAt1: []PolicyRow{{Policy: "SFT (start)", HeldOut: 50, RL: 60, HeldOutTasks: 10}, {Policy: "RL", HeldOut: 65, RL: 70}},
 		Dirs:    map[string]string{"sft": "runs/demo/sft"},
 	}
 	var b strings.Builder
@@ -59,5 +93,26 @@ func TestReportPrint(t *testing.T) {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, b.String())
 		}
+	}
+}
+
+// Until stops after the named stage; an unknown name is an error before
+// anything runs.
+func TestRunUntil(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := Run(context.Background(), Options{Dir: dir, Seed: 1, Scale: Smoke, Until: "no-such"}); err == nil || !strings.Contains(err.Error(), "no stage") {
+		t.Fatalf("unknown stage: err %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "data")); err == nil {
+		t.Error("an unknown --until still ran stages")
+	}
+	if _, err := Run(context.Background(), Options{Dir: dir, Seed: 1, Scale: Smoke, Until: "tokenizer"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "tokenizer", "tokenizer.json")); err != nil {
+		t.Error(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "sft")); err == nil {
+		t.Error("stages after tokenizer ran")
 	}
 }

@@ -35,37 +35,61 @@ func (d *run) logf(format string, args ...any) {
 
 func exists(p string) bool { _, err := os.Stat(p); return err == nil }
 
-// Files the stages share.
-func (d *run) trainTasks() string   { return d.path("data", "train-tasks.jsonl") }
+// Files the stages share. The suite has three disjoint splits (see package
+// toy): the policy is fine-tuned on sft-tasks; rl-tasks plays AceCode-87K,
+// questions the policy was not fine-tuned on, which it is sampled on for
+// the preference pairs and trained on by RL; held-out tasks only evaluate.
+func (d *run) sftTasks() string     { return d.path("data", "sft-tasks.jsonl") }
+func (d *run) rlTasks() string      { return d.path("data", "rl-tasks.jsonl") }
 func (d *run) heldOutTasks() string { return d.path("data", "heldout-tasks.jsonl") }
-func (d *run) sftModel() string     { return d.path("sft", trainer.PolicyModelDir) }
-func (d *run) rmModel() string      { return d.path("rm", trainer.RMModelDir) }
+
+// rlPrompts is what RL trains on: AceCoder's hard subset of the rl
+// questions (data hard).
+func (d *run) rlPrompts() string { return d.path("data", "hard.jsonl") }
+
+// mistakes is how often the fine-tuning programs are the family's common
+// mistake instead of the reference (see toy.WithMistakes): the SFT policy
+// learns those mistakes from its data, as a model does from scraped code,
+// and the tests (pairs, reward model, rule rewards) are what can undo them.
+var mistakes = toy.Mistakes{Share: 0.5, High: 0.6, Low: 0.1}
+
+// suite is the demo's task suite.
+func (d *run) suite() toy.Suite {
+	return toy.Generate(toy.Options{Seed: uint64(d.opts.Seed), HeldOutFrac: 0.15, RLFrac: 0.25})
+}
+func (d *run) sftModel() string { return d.path("sft", trainer.PolicyModelDir) }
+func (d *run) rmModel() string  { return d.path("rm", trainer.RMModelDir) }
 
 func (d *run) tasks(context.Context) error {
 	if exists(d.heldOutTasks()) {
 		return nil
 	}
-	train, held := toy.Generate(toy.Options{Seed: uint64(d.opts.Seed)})
+	s := d.suite()
 	if err := os.MkdirAll(d.path("data"), 0o755); err != nil {
 		return err
 	}
-	if err := data.WriteJSONLAtomic(d.trainTasks(), train); err != nil {
+	demos, misled := toy.WithMistakes(s.Train, uint64(d.opts.Seed), mistakes)
+	d.logf("fine-tuning programs carry their family's common mistake at rate %.2f in %v, %.2f elsewhere",
+		mistakes.High, misled, mistakes.Low)
+	if err := data.WriteJSONLAtomic(d.sftTasks(), demos); err != nil {
 		return err
 	}
-	d.logf("%d training and %d held-out tasks in %s", len(train), len(held), d.path("data"))
-	return data.WriteJSONLAtomic(d.heldOutTasks(), held)
+	if err := data.WriteJSONLAtomic(d.rlTasks(), s.RL); err != nil {
+		return err
+	}
+	d.logf("%d fine-tuning, %d rl and %d held-out tasks in %s", len(s.Train), len(s.RL), len(s.HeldOut), d.path("data"))
+	return data.WriteJSONLAtomic(d.heldOutTasks(), s.HeldOut)
 }
 
 // tokenizer learns a byte-level BPE tokenizer (ChatML specials) on the
-// training questions and programs, sized to the model's 512 ids.
+// fine-tuning questions and programs, sized to the model's 512 ids.
 func (d *run) tokenizer(ctx context.Context) error {
 	dir := d.path("tokenizer")
 	if exists(filepath.Join(dir, "tokenizer.json")) {
 		return nil
 	}
-	train, _ := toy.Generate(toy.Options{Seed: uint64(d.opts.Seed)})
 	var texts []string
-	for _, t := range train {
+	for _, t := range d.suite().Train {
 		texts = append(texts, t.Question, t.Program)
 	}
 	tok, err := tokenizer.TrainByteLevel(ctx, texts, tokenizer.TrainOptions{Merges: 240})
@@ -104,7 +128,7 @@ func (d *run) sft(ctx context.Context) error {
 	cfg := configs.DefaultSFT()
 	cfg.Name, cfg.OutDir, cfg.Backend, cfg.Seed = "sft", d.path("sft"), d.backendSpec(), d.opts.Seed
 	cfg.Model = configs.Model{InitConfig: d.path("model-config.json"), Tokenizer: d.path("tokenizer"), ChatTemplate: "plain"}
-	cfg.TrainData = []string{d.trainTasks()}
+	cfg.TrainData = []string{d.sftTasks()}
 	cfg.MaxLength, cfg.TrainBatchSize, cfg.MicroBatchSize, cfg.MaxEpochs = 256, 16, 16, d.opts.Scale.SFTEpochs
 	cfg.Optim.LearningRate, cfg.Optim.WarmupRatio = 2e-3, 0.05
 	if err := cfg.Validate(); err != nil {
@@ -146,14 +170,14 @@ func readTasks(path string) ([]eval.Task, error) {
 	return tasks, err
 }
 
-// sample draws Samples programs per training question from the SFT policy,
+// sample draws Samples programs per rl-split question from the SFT policy,
 // runs them, and writes AceCode-87K rows with their inferences.
 func (d *run) sample(ctx context.Context) error {
 	out := d.path("data", "samples.jsonl")
 	if exists(out) {
 		return nil
 	}
-	tasks, err := readTasks(d.trainTasks())
+	tasks, err := readTasks(d.rlTasks())
 	if err != nil {
 		return err
 	}
@@ -285,19 +309,23 @@ func (d *run) rl(ctx context.Context, name, reward string) error {
 	cfg := configs.DefaultPolicy()
 	cfg.Name, cfg.OutDir, cfg.Backend, cfg.Seed = name, d.path(name), d.backendSpec(), d.opts.Seed
 	cfg.Model = configs.Model{Path: d.sftModel(), ChatTemplate: "plain"}
-	cfg.PromptData = []string{d.trainTasks()}
+	cfg.PromptData = []string{d.rlPrompts()}
 	cfg.Reward = reward
+	// Binary reward: 1 only when every test passes. With the pass rate, a
+	// wrong constant that passes 7 of 10 comparison tests would score above
+	// the batch mean and be reinforced.
+	cfg.RuleReward = "binary"
 	if reward == "rm" {
 		cfg.RewardModel = d.rmModel()
 	}
 	cfg.SamplesPerPrompt, cfg.RolloutBatchSize = s.SamplesPerPrompt, s.RolloutPrompts
-	cfg.TrainBatchSize, cfg.MicroBatchSize, cfg.MaxEpochs = s.SamplesPerPrompt*s.RolloutPrompts/2, 16, 1
+	cfg.TrainBatchSize, cfg.MicroBatchSize, cfg.MaxEpochs = s.SamplesPerPrompt*s.RolloutPrompts/max(1, s.RLUpdates), 16, 1
 	cfg.NumEpisodes, cfg.MaxSteps = 1000, s.RLSteps
 	// The tiny policy's samples at temperature 1 rarely pass (about 5% on
 	// the training tasks against 36% at 0.7), too sparse a signal for 20
 	// rollouts, so RL samples at the pairs' temperature.
 	cfg.GenerateMaxLen, cfg.PromptMaxLen, cfg.Temperature = s.MaxNewTokens, 256, s.Temperature
-	cfg.Optim.LearningRate, cfg.Optim.WarmupRatio, cfg.Optim.MinLRRatio = 2e-4, 0.05, 0.5
+	cfg.Optim.LearningRate, cfg.Optim.WarmupRatio, cfg.Optim.MinLRRatio = s.RLLearningRate, s.RLWarmup, 0.5
 	cfg.SaveSteps = 0
 	if err := cfg.Validate(); err != nil {
 		return err
@@ -317,14 +345,14 @@ func (d *run) rl(ctx context.Context, name, reward string) error {
 func (d *run) rlRule(ctx context.Context) error { return d.rl(ctx, "rl-rule", "rule") }
 func (d *run) rlRM(ctx context.Context) error   { return d.rl(ctx, "rl-rm", "rm") }
 
-// passAt1 measures greedy pass@1 of each policy on the held-out and the
-// training tasks.
+// passAt1 measures greedy pass@1 of each policy on the held-out tasks and
+// on the rl-split questions RL trained on.
 func (d *run) passAt1(ctx context.Context) error {
 	held, err := readTasks(d.heldOutTasks())
 	if err != nil {
 		return err
 	}
-	train, err := readTasks(d.trainTasks())
+	rlSet, err := readTasks(d.rlTasks())
 	if err != nil {
 		return err
 	}
@@ -341,7 +369,7 @@ func (d *run) passAt1(ctx context.Context) error {
 		for _, set := range []struct {
 			tasks []eval.Task
 			out   *float64
-		}{{held, &row.HeldOut}, {train, &row.Train}} {
+		}{{held, &row.HeldOut}, {rlSet, &row.RL}} {
 			comps, err := ev.Generate(ctx, set.tasks, 1, rollout.Sampling{})
 			if err == nil {
 				err = ev.Check(ctx, set.tasks, comps)

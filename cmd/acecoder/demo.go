@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -14,7 +16,7 @@ import (
 func init() { register(newDemoCmd) }
 
 func newDemoCmd(g *cli.Globals) *cobra.Command {
-	var dir, backendSpec, scale string
+	var dir, backendSpec, scale, until string
 	var seed int64
 	var temperature float64
 	cmd := &cobra.Command{
@@ -33,12 +35,15 @@ func newDemoCmd(g *cli.Globals) *cobra.Command {
 			if temperature > 0 {
 				sc.Temperature = temperature
 			}
+			if until != "" && !slices.Contains(demo.StageNames, until) {
+				return cli.Usagef("--until %q: want one of %s", until, strings.Join(demo.StageNames, ", "))
+			}
 			if _, err := backend.Parse(backendSpec); err != nil {
 				return cli.UsageError{Err: err}
 			}
 			start := time.Now()
 			rep, err := demo.Run(cmd.Context(), demo.Options{Dir: dir, Seed: seed, Backend: backendSpec,
-				Quiet: g.Quiet, Log: cmd.ErrOrStderr(), Scale: sc})
+				Quiet: g.Quiet, Log: cmd.ErrOrStderr(), Scale: sc, Until: until})
 			if err != nil {
 				return err
 			}
@@ -51,6 +56,7 @@ func newDemoCmd(g *cli.Globals) *cobra.Command {
 	cmd.Flags().StringVar(&dir, "out", "runs/demo", "demo folder (an interrupted demo resumes from the stages already done there)")
 	cmd.Flags().StringVar(&backendSpec, "backend", backend.Default, "compute backend")
 	cmd.Flags().StringVar(&scale, "scale", "full", "full (the README's numbers) or smoke (minutes, for tests)")
+	cmd.Flags().StringVar(&until, "until", "", "stop after this stage ("+strings.Join(demo.StageNames, ", ")+")")
 	cmd.Flags().Int64Var(&seed, "seed", 42, "seed of the task suite and every stage")
 	cmd.Flags().Float64Var(&temperature, "temperature", 0, "sampling temperature of the pairs, best-of-N and RL stages (default: the scale's, 0.7)")
 	return cmd

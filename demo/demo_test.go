@@ -2,12 +2,12 @@ package demo
 
 import (
 	"context"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"acecoder/data"
 	"acecoder/eval"
 	"acecoder/policy"
 	"acecoder/policy/tokenizer"
@@ -35,8 +35,12 @@ func TestDataStages(t *testing.T) {
 		t.Fatalf("%d rl tasks, %v", len(rl), err)
 	}
 	var demos []toy.Task
-	if err := readJSONL(d.sftTasks(), &demos); err != nil {
-		t.Fatal(err)
+	bad, err := data.ReadJSONL(context.Background(), d.sftTasks(), func(_ int, tk toy.Task) error {
+		demos = append(demos, tk)
+		return nil
+	})
+	if err != nil || len(bad) > 0 {
+		t.Fatalf("reading %s: %v, %d bad lines", d.sftTasks(), err, len(bad))
 	}
 	mistaken := 0
 	for _, tk := range demos {
@@ -64,21 +68,6 @@ func TestDataStages(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(d.opts.Dir, "data", "heldout-tasks.jsonl")); err != nil {
 		t.Error(err)
 	}
-}
-
-func readJSONL(path string, out *[]toy.Task) error {
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	for _, line := range strings.Split(strings.TrimSpace(string(raw)), "\n") {
-		var tk toy.Task
-		if err := json.Unmarshal([]byte(line), &tk); err != nil {
-			return err
-		}
-		*out = append(*out, tk)
-	}
-	return nil
 }
 
 func TestReportPrint(t *testing.T) {

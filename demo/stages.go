@@ -57,6 +57,7 @@ var mistakes = toy.Mistakes{Share: 0.5, High: 0.6, Low: 0.1}
 func (d *run) suite() toy.Suite {
 	return toy.Generate(toy.Options{Seed: uint64(d.opts.Seed), HeldOutFrac: 0.15, RLFrac: 0.25})
 }
+
 func (d *run) sftModel() string { return d.path("sft", trainer.PolicyModelDir) }
 func (d *run) rmModel() string  { return d.path("rm", trainer.RMModelDir) }
 
@@ -82,7 +83,8 @@ func (d *run) tasks(context.Context) error {
 }
 
 // tokenizer learns a byte-level BPE tokenizer (ChatML specials) on the
-// fine-tuning questions and programs, sized to the model's 512 ids.
+// fine-tuning questions and their reference programs, sized to the
+// model's 512 ids.
 func (d *run) tokenizer(ctx context.Context) error {
 	dir := d.path("tokenizer")
 	if exists(filepath.Join(dir, "tokenizer.json")) {
@@ -321,9 +323,8 @@ func (d *run) rl(ctx context.Context, name, reward string) error {
 	cfg.SamplesPerPrompt, cfg.RolloutBatchSize = s.SamplesPerPrompt, s.RolloutPrompts
 	cfg.TrainBatchSize, cfg.MicroBatchSize, cfg.MaxEpochs = s.SamplesPerPrompt*s.RolloutPrompts/max(1, s.RLUpdates), 16, 1
 	cfg.NumEpisodes, cfg.MaxSteps = 1000, s.RLSteps
-	// The tiny policy's samples at temperature 1 rarely pass (about 5% on
-	// the training tasks against 36% at 0.7), too sparse a signal for 20
-	// rollouts, so RL samples at the pairs' temperature.
+	// RL samples at the pairs' temperature (0.7), and the trainer scores
+	// log-probs at it, so the policy optimised is the one sampled.
 	cfg.GenerateMaxLen, cfg.PromptMaxLen, cfg.Temperature = s.MaxNewTokens, 256, s.Temperature
 	cfg.Optim.LearningRate, cfg.Optim.WarmupRatio, cfg.Optim.MinLRRatio = s.RLLearningRate, s.RLWarmup, 0.5
 	cfg.SaveSteps = 0
@@ -346,7 +347,7 @@ func (d *run) rlRule(ctx context.Context) error { return d.rl(ctx, "rl-rule", "r
 func (d *run) rlRM(ctx context.Context) error   { return d.rl(ctx, "rl-rm", "rm") }
 
 // passAt1 measures greedy pass@1 of each policy on the held-out tasks and
-// on the rl-split questions RL trained on.
+// on the rl-split questions (RL's prompts are their hard subset).
 func (d *run) passAt1(ctx context.Context) error {
 	held, err := readTasks(d.heldOutTasks())
 	if err != nil {

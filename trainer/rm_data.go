@@ -76,14 +76,12 @@ func SplitEval[T any](items []T, frac float64, seed int64, key func(T) string) (
 		}
 		group[i] = g
 	}
-	if len(ids) == 1 {
+	n := len(ids)
+	if n == 1 { // one question: split its pairs instead
+		n = len(items)
 		for i := range group {
 			group[i] = i
 		}
-	}
-	n := max(len(ids), 1)
-	if len(ids) == 1 {
-		n = len(items)
 	}
 	k := min(int(float64(n)*frac+0.999999), n-1)
 	held := make([]bool, n)

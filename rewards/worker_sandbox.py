@@ -7,7 +7,7 @@ MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
 MNT_DETACH = 2
 SYS_PIVOT_ROOT = 155
-PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 38, 22, 2
+PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 1, 38, 22, 2
 
 
 class SockFprog(ctypes.Structure):
@@ -147,6 +147,12 @@ class Sandbox:
                 pass
             finally:
                 os.setresuid(0, 0, 0)
+                # A credential change clears the parent-death signal the
+                # runner set at start; re-arm it so this worker (and with
+                # it the whole namespace) still dies with the runner. If
+                # the runner died in the microseconds between, the worker
+                # exits at its next read of the closed request pipe.
+                check(libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "pdeathsig")
         else:
             try:
                 os.killpg(pid, signal.SIGKILL)

@@ -88,6 +88,10 @@
 //     setsid escapes included; no_new_privs keeps setuid programs from
 //     changing uid) but not the root zygote, then reaps the orphans and
 //     waits until no process but itself and the zygote is left.
+//   - Lifetime: workers get SIGKILL when the runner's process dies
+//     (parent-death signal, re-armed after each kill-all's uid switch,
+//     which clears it), and the namespace dies with its PID 1; a
+//     SIGKILLed runner leaves nothing running (TestWorkersDieWithTheirParent).
 //   - I/O: stdin is /dev/null; stdout and stderr go to a pipe of which the
 //     first OutputBytes are kept (Result.Output) and the rest discarded.
 //     Output, exit codes and files never feed a verdict.

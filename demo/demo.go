@@ -61,7 +61,7 @@ var Full = Scale{SFTEpochs: 16, Samples: 16, RMEpochs: 4, RLSteps: 30, RolloutPr
 	Temperature: 0.7, RLLearningRate: 3e-4, RLUpdates: 1, RLWarmup: 0.3}
 
 // Smoke is a small version for tests.
-var Smoke = Scale{SFTEpochs: 1, Samples: 4, RMEpochs: 1, RLSteps: 2, RolloutPrompts: 4, SamplesPerPrompt: 4, MaxNewTokens: 24,
+var Smoke = Scale{SFTEpochs: 4, Samples: 4, RMEpochs: 1, RLSteps: 2, RolloutPrompts: 4, SamplesPerPrompt: 4, MaxNewTokens: 24,
 	Temperature: 0.7, RLLearningRate: 3e-4, RLUpdates: 1, RLWarmup: 0.3}
 
 // Report is what the demo found.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -103,5 +104,52 @@ func TestRunUntil(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "sft")); err == nil {
 		t.Error("stages after tokenizer ran")
+	}
+}
+
+// The smoke scale runs every stage end to end (about two minutes on two
+// cores): both tables are filled, every training stage saved a model, and
+// a second run resumes without redoing any stage.
+func TestSmokeDemoEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs every stage of the demo")
+	}
+	if _, err := os.Stat("/usr/bin/python3"); err != nil {
+		t.Skip("no /usr/bin/python3 for the sandboxed runner")
+	}
+	dir := t.TempDir()
+	rep, err := Run(context.Background(), Options{Dir: dir, Seed: 42, Quiet: true, Scale: Smoke})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(rep.BestOfN); n != 3 { // N = 1, 2, 4 for 4 samples
+		t.Errorf("best-of-N table has %d rows, want 3", n)
+	}
+	for _, row := range rep.BestOfN {
+		if row.Oracle+1e-9 < row.Average || row.Oracle+1e-9 < row.RM {
+			t.Errorf("N=%d: oracle %.1f below average %.1f or RM %.1f", row.N, row.Oracle, row.Average, row.RM)
+		}
+	}
+	if len(rep.PassAt1) != 3 || rep.PassAt1[0].HeldOutTasks == 0 {
+		t.Errorf("pass@1 table %+v, want 3 policies on the held-out tasks", rep.PassAt1)
+	}
+	for _, stage := range []string{"sft", "rm", "rl-rule", "rl-rm"} {
+		if _, err := os.Stat(filepath.Join(dir, stage, "model", "config.json")); err != nil {
+			t.Errorf("stage %s saved no model: %v", stage, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "report.txt")); err != nil {
+		t.Error(err)
+	}
+	var log strings.Builder
+	again, err := Run(context.Background(), Options{Dir: dir, Seed: 42, Quiet: true, Scale: Smoke, Log: &log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(log.String(), "steps done") || strings.Contains(log.String(), "rollouts done") {
+		t.Errorf("the rerun trained again:\n%s", log.String())
+	}
+	if !reflect.DeepEqual(again.BestOfN, rep.BestOfN) {
+		t.Errorf("the rerun's best-of-N table differs: %+v vs %+v", again.BestOfN, rep.BestOfN)
 	}
 }

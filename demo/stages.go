@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -236,11 +237,23 @@ func (d *run) trainRM(ctx context.Context) error {
 	if exists(filepath.Join(d.rmModel(), "config.json")) {
 		return nil
 	}
+	pairs := d.path("data", "pairs.jsonl")
+	raw, err := os.ReadFile(pairs)
+	if err != nil {
+		return err
+	}
+	n := bytes.Count(raw, []byte("\n"))
+	if n < 2 {
+		return fmt.Errorf("%s: %d preference pairs; the SFT policy's samples need partly passing programs (fine-tune longer: more SFT epochs)", pairs, n)
+	}
 	cfg := configs.DefaultRM()
 	cfg.Name, cfg.OutDir, cfg.Backend, cfg.Seed = "rm", d.path("rm"), d.backendSpec(), d.opts.Seed
 	cfg.Model = configs.Model{Path: d.sftModel(), ChatTemplate: "plain"}
-	cfg.TrainData, cfg.EvalFraction, cfg.MaxLength = []string{d.path("data", "pairs.jsonl")}, 0.1, 256
-	cfg.TrainBatchSize, cfg.MicroBatchSize, cfg.MaxEpochs, cfg.EvalSteps, cfg.SaveSteps = 16, 16, d.opts.Scale.RMEpochs, 20, 0
+	cfg.TrainData, cfg.EvalFraction, cfg.MaxLength = []string{pairs}, 0.1, 256
+	// Batches of 16 pairs, fewer when the samples gave few pairs (about
+	// 10% of the questions are held back for eval).
+	batch := min(16, max(1, n/2))
+	cfg.TrainBatchSize, cfg.MicroBatchSize, cfg.MaxEpochs, cfg.EvalSteps, cfg.SaveSteps = batch, batch, d.opts.Scale.RMEpochs, 20, 0
 	cfg.Optim.LearningRate, cfg.Optim.WarmupRatio = 1e-3, 0.05
 	if err := cfg.Validate(); err != nil {
 		return err

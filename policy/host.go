@@ -121,9 +121,7 @@ func (m *Model) Hidden(b Batch) (*tensors.Tensor, error) {
 // NextTokenLogProbs returns log p(ids[b,s] | prefix) aligned with ids
 // (see Decoder.NextTokenLogProbs): [B,S] float32.
 func (m *Model) NextTokenLogProbs(b Batch) (*tensors.Tensor, error) {
-	return m.runBatch("next-token-logprobs", func(_ *model.Scope, in []*Node) []*Node {
-		return []*Node{m.Decoder.NextTokenLogProbs(in[0], in[1], in[2])}
-	}, b)
+	return m.TemperedLogProbs(b, 1)
 }
 
 // TemperedLogProbs is NextTokenLogProbs at a sampling temperature (see

@@ -30,8 +30,7 @@ func TokenLogProbs(logits, targets, mask *Node) *Node {
 // mask[b,s−1] are both 1, else 0. ids, positions, mask [B,S] → [B,S].
 // This is the per-token log-prob an RL loss needs for response tokens.
 func (d *Decoder) NextTokenLogProbs(ids, positions, mask *Node) *Node {
-	logits := d.Logits(ids, positions, mask)
-	return ShiftedLogProbs(logits, ids, mask)
+	return d.TemperedLogProbs(ids, positions, mask, 1)
 }
 
 // TemperedLogProbs is NextTokenLogProbs of the distribution the sampler

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 )
@@ -30,15 +29,12 @@ func snapshotHost(t *testing.T) hostState {
 	me := strconv.Itoa(os.Getpid())
 	procs, _ := os.ReadDir("/proc")
 	for _, p := range procs {
-		data, err := os.ReadFile(filepath.Join("/proc", p.Name(), "stat"))
+		pid, err := strconv.Atoi(p.Name())
 		if err != nil {
 			continue
 		}
-		str := string(data)
-		if i := strings.LastIndexByte(str, ')'); i > 0 {
-			if f := strings.Fields(str[i+1:]); len(f) > 1 && f[1] == me {
-				s.children = append(s.children, p.Name()+":"+f[0])
-			}
+		if f := procStatFields(pid); len(f) > 1 && f[1] == me {
+			s.children = append(s.children, p.Name()+":"+f[0])
 		}
 	}
 	s.temp, _ = filepath.Glob(filepath.Join(os.TempDir(), "acecoder-work-*"))

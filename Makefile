@@ -1,3 +1,6 @@
+# GoMLX v0.28.16 needs Go 1.27: the go command fetches go1.27.3 through the
+# module proxy (once per machine) whatever Go the machine starts with.
+export GOTOOLCHAIN := go1.27.3
 # Everything builds with the SIMD experiment: GoMLX's pure-Go matmul is
 # 10-20x faster with it.
 export GOEXPERIMENT := simd

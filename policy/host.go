@@ -77,7 +77,10 @@ func (m *Model) run(key string, fn graphFn, args ...any) (out []*tensors.Tensor,
 	m.mu.Lock()
 	e, ok := m.execs[key]
 	if !ok {
-		e, err = model.NewExec(m.Backend, m.Store, fn)
+		e, err = model.NewExec(m.Backend, m.Store, func(scope *model.Scope, in []*Node) []*Node {
+			VariablesAsParameters(m.Store, in[0].Graph())
+			return fn(scope, in)
+		})
 		if err != nil {
 			m.mu.Unlock()
 			return nil, fmt.Errorf("policy: %s: %w", key, err)

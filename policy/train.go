@@ -49,9 +49,7 @@ type LMTrainer struct {
 // NewLMTrainer compiles (lazily) the training step.
 func (m *Model) NewLMTrainer(opt optimizer.Interface) (*LMTrainer, error) {
 	fn := func(scope *model.Scope, ids, pos, mask *Node) *Node {
-		// Marks the graph as training: backends that prefer constants for
-		// variables (onnx) must still pass trainable state as parameters.
-		m.Store.SetTraining(ids.Graph(), true)
+		VariablesAsParameters(m.Store, ids.Graph())
 		loss := m.Decoder.LMLoss(ids, pos, mask)
 		opt.UpdateGraph(m.Decoder.Scope, ids.Graph(), loss)
 		return loss

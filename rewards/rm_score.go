@@ -11,6 +11,8 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 
 	"acecoder/policy/chat"
+
+	"acecoder/policy"
 )
 
 // Render turns a prompt and a response (a program, possibly with its
@@ -118,6 +120,7 @@ func (rm *RewardModel) scoreBatch(b Batch) (r []float32, err error) {
 	rm.mu.Lock()
 	if rm.score == nil {
 		rm.score, err = model.NewExec(rm.Backbone.Backend, rm.Backbone.Store, func(_ *model.Scope, ids, pos, mask *Node) *Node {
+			policy.VariablesAsParameters(rm.Backbone.Store, ids.Graph())
 			return rm.Rewards(ids, pos, mask, nil)
 		})
 	}

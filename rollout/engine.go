@@ -94,6 +94,7 @@ func New(m *policy.Model) (*Engine, error) {
 	b := blocks{d: m.Decoder}
 	n := m.Config.NumHiddenLayers
 	pre, err := model.NewExec(m.Backend, m.Store, func(_ *model.Scope, in []*Node) []*Node {
+		policy.VariablesAsParameters(m.Store, in[0].Graph())
 		logits, kv := b.prefill(in[0], in[1])
 		return []*Node{logits, kv}
 	})
@@ -101,6 +102,7 @@ func New(m *policy.Model) (*Engine, error) {
 		return nil, fmt.Errorf("rollout: prefill executor: %w", err)
 	}
 	dec, err := model.NewExec(m.Backend, m.Store, func(_ *model.Scope, in []*Node) []*Node {
+		policy.VariablesAsParameters(m.Store, in[0].Graph())
 		logits, kv := b.decode(in[0], in[1], in[2], in[3:3+2*n], in[3+2*n:])
 		return []*Node{logits, kv}
 	})

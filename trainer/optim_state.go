@@ -13,6 +13,8 @@ import (
 	"github.com/gomlx/gomlx/support/exceptions"
 
 	"acecoder/policy/safetensors"
+
+	"acecoder/policy"
 )
 
 // TrainVar is one trainable variable: Name is its stable name in the
@@ -110,6 +112,7 @@ func (o *Optimizer) Accumulate(loss, scale *Node) {
 // moments, zeroes the accumulators and returns the pre-clip global norm.
 // lr, bc1, bc2: float32 scalars.
 func (o *Optimizer) applyGraph(_ *model.Scope, lr, bc1, bc2 *Node) *Node {
+	policy.VariablesAsParameters(o.store, lr.Graph())
 	g := lr.Graph()
 	grads := make([]*Node, len(o.acc))
 	for i, a := range o.acc {

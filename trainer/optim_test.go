@@ -9,6 +9,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 
 	"acecoder/backend"
+	"acecoder/policy"
 )
 
 // adamWRef is PyTorch's AdamW step for one tensor, in float64.
@@ -66,6 +67,7 @@ func TestOptimizerMatchesPlainGo(t *testing.T) {
 	// loss(x) = Σ_i c_i·w_i² + Σ_j d_j·b_j with per-micro-batch coefficients x.
 	acc, err := model.NewExec(b, store, func(_ *model.Scope, x, scale *Node) *Node {
 		g := x.Graph()
+		policy.VariablesAsParameters(store, g)
 		w, bb := vars[0].Var.NodeValue(g), vars[1].Var.NodeValue(g)
 		loss := Add(ReduceAllSum(Mul(Square(w), Slice(x, AxisRange(0, 4)))), ReduceAllSum(Mul(bb, Slice(x, AxisRange(4, 6)))))
 		opt.Accumulate(loss, scale)

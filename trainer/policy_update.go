@@ -8,6 +8,8 @@ import (
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph DSL
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+
+	"acecoder/policy"
 )
 
 // updateGraph: in = ids, pos, mask [B,S] int32; resp [B,S] float32 (1 on
@@ -15,6 +17,7 @@ import (
 // scalar → loss, clip fraction, mean k1 KL; gradients accumulated.
 func (t *PolicyTrainer) updateGraph(_ *model.Scope, in []*Node) []*Node {
 	ids, pos, mask, resp, old, adv, ref, scale := in[0], in[1], in[2], in[3], in[4], in[5], in[6], in[7]
+	policy.VariablesAsParameters(t.Actor.Model.Store, ids.Graph())
 	lp := t.Actor.Model.Decoder.TemperedLogProbs(ids, pos, mask, t.Settings.Sampling.Temperature)
 	loss, clipFrac := PolicyLoss(lp, old, adv, resp, t.Settings.EpsClip)
 	kl := KLPenalty(lp, ref, resp, K1)

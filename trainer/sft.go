@@ -17,6 +17,8 @@ import (
 
 	"acecoder/data"
 	"acecoder/policy/chat"
+
+	"acecoder/policy"
 )
 
 // SFTExample is one tokenized example.
@@ -129,6 +131,7 @@ func NewSFTTrainer(tm *TextModel, cfg AdamW, ex []SFTExample, batch, micro int, 
 // tokens); scale → summed response NLL and response-token count;
 // gradients of (NLL sum · scale) accumulated.
 func (t *SFTTrainer) accumGraph(_ *model.Scope, ids, pos, mask, resp, scale *Node) (*Node, *Node) {
+	policy.VariablesAsParameters(t.Model.Model.Store, ids.Graph())
 	lp := t.Model.Model.Decoder.NextTokenLogProbs(ids, pos, mask)
 	nll := Neg(ReduceAllSum(Mul(lp, resp)))
 	t.Opt.Accumulate(nll, scale)

@@ -6,6 +6,7 @@ import (
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph DSL
+	"github.com/gomlx/gomlx/ml/layers/activation"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/support/exceptions"
 )
@@ -41,11 +42,11 @@ func (d *Decoder) weight(g *Graph, name string) *Node {
 
 // linear is x·Wᵀ (+ b) for an HF Linear with weight [out,in]: x [...,in] → [...,out].
 func (d *Decoder) linear(x *Node, name string, bias bool) *Node {
-	y := matmulT(x, d.weight(x.Graph(), name+".weight"))
+	var b *Node
 	if bias {
-		y = Add(y, lead(d.weight(x.Graph(), name+".bias"), y.Rank()))
+		b = d.weight(x.Graph(), name+".bias")
 	}
-	return y
+	return dense(x, d.weight(x.Graph(), name+".weight"), b)
 }
 
 // RMSNorm is x · rsqrt(mean(x², last axis) + eps) · w, in float32 as in
@@ -56,18 +57,15 @@ func RMSNorm(x, w *Node, eps float64) *Node {
 	return Mul(Div(x, Sqrt(AddScalar(ms, eps))), lead(w, x.Rank()))
 }
 
-// SiLU is x·sigmoid(x).
-func SiLU(x *Node) *Node { return Mul(x, Sigmoid(x)) }
-
 // Embed gathers rows of the token embedding: ids [B,S] → [B,S,D].
 func (d *Decoder) Embed(ids *Node) *Node {
 	emb := d.weight(ids.Graph(), "model.embed_tokens.weight")
 	return Gather(emb, ExpandAxes(ConvertDType(ids, dtypes.Int32), -1))
 }
 
-// attentionBias builds the additive causal + padding bias [B,1,S,1,S]:
+// CausalBias builds the additive causal + padding bias [B,S,S]:
 // 0 where key t ≤ query s and mask[b,t] is 1, maskedBias elsewhere.
-func attentionBias(mask *Node) *Node {
+func CausalBias(mask *Node) *Node {
 	g := mask.Graph()
 	b, s := mask.Shape().Dim(0), mask.Shape().Dim(1)
 	q := Iota(g, shapeI32(s, s), 0)
@@ -75,103 +73,155 @@ func attentionBias(mask *Node) *Node {
 	causal := ExpandAxes(LessOrEqual(k, q), 0)                                      // [1,S,S]
 	real := ExpandAxes(GreaterThan(toF32(mask), Scalar(g, dtypes.Float32, 0.5)), 1) // [B,1,S]
 	allowed := LogicalAnd(BroadcastToDims(causal, b, s, s), BroadcastToDims(real, b, s, s))
-	bias := Where(allowed, Scalar(g, dtypes.Float32, 0), Scalar(g, dtypes.Float32, maskedBias))
-	return Reshape(bias, b, 1, s, 1, s)
+	return Where(allowed, Scalar(g, dtypes.Float32, 0), Scalar(g, dtypes.Float32, maskedBias))
 }
 
 // Hidden runs the decoder and returns the final-norm hidden states [B,S,D].
 func (d *Decoder) Hidden(ids, positions, mask *Node) *Node {
 	c := d.Config
 	x := d.Embed(ids)
-	cos, sin := RopeCosSin(positions, InvFreq(c))
-	bias := attentionBias(mask)
+	rope := NewRope(positions, InvFreq(c), c.NumAttentionHeads, c.KVHeads())
+	bias := HeadsBias(CausalBias(mask), c.KVHeads(), c.NumAttentionHeads/c.KVHeads())
 	for l := range c.NumHiddenLayers {
-		x = d.layer(l, x, cos, sin, func(q, k, v *Node) *Node { return Attend(q, k, v, bias) })
+		x = d.Layer(l, x, rope, nil, func(q, k, v *Node) *Node { return Attend(q, k, v, bias) })
 	}
-	return RMSNorm(x, d.weight(x.Graph(), "model.norm.weight"), c.RMSNormEps)
+	return d.FinalNorm(x)
+}
+
+// FinalNorm is the model's last RMSNorm: [B,S,D] → [B,S,D].
+func (d *Decoder) FinalNorm(x *Node) *Node {
+	return RMSNorm(x, d.weight(x.Graph(), "model.norm.weight"), d.Config.RMSNormEps)
 }
 
 // Logits runs the decoder: [B,S,V] float32 next-token logits.
 func (d *Decoder) Logits(ids, positions, mask *Node) *Node {
-	return d.Head(d.Hidden(ids, positions, mask))
+	return d.Head(d.Hidden(ids, positions, mask), nil)
 }
 
-// Head applies the LM head (the embedding matrix when tied): [B,S,D] → [B,S,V].
-func (d *Decoder) Head(hidden *Node) *Node {
+// Head applies the LM head (the embedding matrix when tied): [B,S,D] →
+// [B,S,V]; st, when not nil, holds its stacked copy.
+func (d *Decoder) Head(hidden *Node, st *Stacked) *Node {
+	if st != nil {
+		return stackedDense(hidden, st.Head, nil)
+	}
 	name := "lm_head.weight"
 	if d.Config.TieWordEmbeddings {
 		name = "model.embed_tokens.weight"
 	}
-	return matmulT(hidden, d.weight(hidden.Graph(), name))
+	return dense(hidden, d.weight(hidden.Graph(), name), nil)
 }
 
-// Layer is decoder block l (pre-norm attention and SwiGLU MLP) on x
-// [B,S,D] with rotary cos/sin [B,S,hd/2]; attend gets q [B,S,KV,G,hd] and
-// the block's new k, v [B,S,KV,hd] (q and k rotated) and returns
-// [B,S,KV,G,hd]. It lets a caller with its own cache layout reuse the block.
-func (d *Decoder) Layer(l int, x, cos, sin *Node, attend func(q, k, v *Node) *Node) *Node {
-	return d.layer(l, x, cos, sin, attend)
-}
+// AttendFn computes attention for q [B,S,H,hd] (rotated) and the layer's
+// new k, v [B,S,KV,hd] (k rotated); it returns [B,S,H,hd]. Full-sequence
+// passes use Attend; the sampler attends to its KV cache.
+type AttendFn func(q, k, v *Node) *Node
 
-// Linear applies the HF Linear named name (name+".weight" [out,in], and
-// name+".bias" when bias): x [...,in] → [...,out].
-func (d *Decoder) Linear(x *Node, name string, bias bool) *Node { return d.linear(x, name, bias) }
-
-// Weight returns the node of the HF-named weight in x's graph.
-func (d *Decoder) Weight(g *Graph, name string) *Node { return d.weight(g, name) }
-
-// attendFn computes attention for q [B,S,KV,G,hd] (rotated) and the layer's
-// new k, v [B,S,KV,hd] (k rotated); it returns [B,S,KV,G,hd].
-type attendFn func(q, k, v *Node) *Node
-
-// layer is one pre-norm block: x + attn(norm(x)), then + mlp(norm(x)).
-func (d *Decoder) layer(l int, x, cos, sin *Node, attend attendFn) *Node {
+// Layer is decoder block l, pre-norm attention then pre-norm SwiGLU MLP:
+//
+//	x ← x + o_proj(attend(rope(q_proj(n)), rope(k_proj(n)), v_proj(n))),  n = norm₁(x)
+//	x ← x + down_proj(SiLU(gate_proj(n)) ⊙ up_proj(n)),                     n = norm₂(x)
+//
+// on x [B,S,D] with the rotary tables of its positions. st, when not nil,
+// holds the layer's q|k|v and gate|up matrices pre-stacked (see Stacked);
+// otherwise the block reads the HF-named variables. This is the one
+// implementation of the block: training, scoring, reward models and the
+// sampler all build it here.
+func (d *Decoder) Layer(l int, x *Node, rope Rope, st *Stacked, attend AttendFn) *Node {
 	c := d.Config
 	g := x.Graph()
 	p := "model.layers." + itoa(l) + "."
 	b, s := x.Shape().Dim(0), x.Shape().Dim(1)
-	kv, hd := c.KVHeads(), c.HeadDimension()
-	grp := c.NumAttentionHeads / kv
+	h, kv, hd := c.NumAttentionHeads, c.KVHeads(), c.HeadDimension()
 
-	h := RMSNorm(x, d.weight(g, p+"input_layernorm.weight"), c.RMSNormEps)
-	q := Reshape(d.linear(h, p+"self_attn.q_proj", c.QKVBias()), b, s, kv, grp, hd)
-	k := Reshape(d.linear(h, p+"self_attn.k_proj", c.QKVBias()), b, s, kv, hd)
-	v := Reshape(d.linear(h, p+"self_attn.v_proj", c.QKVBias()), b, s, kv, hd)
-	q = RotateHalf(q, Reshape(cos, b, s, 1, 1, hd/2), Reshape(sin, b, s, 1, 1, hd/2))
-	k = RotateHalf(k, Reshape(cos, b, s, 1, hd/2), Reshape(sin, b, s, 1, hd/2))
-	o := Reshape(attend(q, k, v), b, s, kv*grp*hd)
-	x = Add(x, d.linear(o, p+"self_attn.o_proj", c.OBias()))
+	n := RMSNorm(x, d.weight(g, p+"input_layernorm.weight"), c.RMSNormEps)
+	q, k, v := d.qkv(l, n, st)
+	q = rope.Q(Reshape(q, b, s, h, hd))
+	k = rope.K(Reshape(k, b, s, kv, hd))
+	o := Reshape(attend(q, k, Reshape(v, b, s, kv, hd)), b, s, h*hd)
+	if st != nil {
+		var bias *Node
+		if c.OBias() {
+			bias = d.weight(g, p+"self_attn.o_proj.bias")
+		}
+		x = Add(x, stackedDense(o, st.O[l], bias))
+	} else {
+		x = Add(x, d.linear(o, p+"self_attn.o_proj", c.OBias()))
+	}
 
-	h = RMSNorm(x, d.weight(g, p+"post_attention_layernorm.weight"), c.RMSNormEps)
-	act := Mul(SiLU(d.linear(h, p+"mlp.gate_proj", false)), d.linear(h, p+"mlp.up_proj", false))
-	return Add(x, d.linear(act, p+"mlp.down_proj", false))
+	n = RMSNorm(x, d.weight(g, p+"post_attention_layernorm.weight"), c.RMSNormEps)
+	if st != nil {
+		return Add(x, stackedDense(d.mlp(l, n, st), st.Down[l], nil))
+	}
+	return Add(x, d.linear(d.mlp(l, n, st), p+"mlp.down_proj", false))
 }
 
-// Attend is grouped-query scaled dot-product attention.
-// q [B,S,KV,G,hd], k and v [B,T,KV,hd], bias [B,1,S,1,T] additive → [B,S,KV,G,hd].
-// Query head h = kv·G + g uses key/value head kv, as HF's repeat_kv does.
+// qkv projects n [B,S,D] to q [B,S,H·hd], k and v [B,S,KV·hd]: one
+// product with the stacked matrix when st holds it, else three.
+func (d *Decoder) qkv(l int, n *Node, st *Stacked) (q, k, v *Node) {
+	c := d.Config
+	p := "model.layers." + itoa(l) + ".self_attn."
+	if st == nil {
+		return d.linear(n, p+"q_proj", c.QKVBias()), d.linear(n, p+"k_proj", c.QKVBias()), d.linear(n, p+"v_proj", c.QKVBias())
+	}
+	var bias *Node
+	if c.QKVBias() {
+		g := n.Graph()
+		bias = Concatenate([]*Node{d.weight(g, p+"q_proj.bias"), d.weight(g, p+"k_proj.bias"), d.weight(g, p+"v_proj.bias")}, 0)
+	}
+	y := stackedDense(n, st.QKV[l], bias)
+	qn, kvn := c.NumAttentionHeads*c.HeadDimension(), c.KVHeads()*c.HeadDimension()
+	return SliceAxis(y, -1, AxisRange(0, qn)), SliceAxis(y, -1, AxisRange(qn, qn+kvn)), SliceAxis(y, -1, AxisRange(qn+kvn, qn+2*kvn))
+}
+
+// mlp is SiLU(gate_proj(n)) ⊙ up_proj(n): n [B,S,D] → [B,S,ff]. With the
+// stacked matrix, or with many rows (where stacking the two weights in the
+// graph costs little against the product), it is one product and the
+// backend's fused SwiGLU; with few rows and no stacked copy, two products.
+func (d *Decoder) mlp(l int, n *Node, st *Stacked) *Node {
+	g := n.Graph()
+	p := "model.layers." + itoa(l) + ".mlp."
+	if st != nil {
+		return activation.SwiGLU(stackedDense(n, st.GateUp[l], nil))
+	}
+	gate, up := d.weight(g, p+"gate_proj.weight"), d.weight(g, p+"up_proj.weight")
+	if rows := n.Shape().Size() / n.Shape().Dim(-1); rows >= stackRows {
+		return swiGLU(n, gate, up)
+	}
+	return Mul(activation.Swish(dense(n, gate, nil)), dense(n, up, nil))
+}
+
+// stackRows is the number of rows from which the MLP stacks gate and up
+// in the graph: a copy of both weights per call, worth it when the product
+// has at least this many rows.
+const stackRows = 64
+
+// HeadsBias broadcasts an attention bias [B,S,T] to the layout Attend
+// scores in, [B·KV, G·S, T], once per forward (every layer reuses it).
+func HeadsBias(bias *Node, kv, grp int) *Node {
+	b, s, t := bias.Shape().Dim(0), bias.Shape().Dim(1), bias.Shape().Dim(2)
+	return Reshape(BroadcastToDims(Reshape(bias, b, 1, 1, s, t), b, kv, grp, s, t), b*kv, grp*s, t)
+}
+
+// Attend is grouped-query scaled dot-product attention: q [B,S,H,hd],
+// k and v [B,T,KV,hd], bias [B·KV, G·S, T] additive (see HeadsBias)
+// → [B,S,H,hd]. Query head h = kv·G + g uses key/value head kv, as HF's
+// repeat_kv does.
+//
+// Heads move in front of the sequence with [0,2,1,3] transposes, and both
+// products keep their contraction axis last on the left and first or last
+// on the right: the layouts the go backend multiplies without copies.
 func Attend(q, k, v, bias *Node) *Node {
-	b, t, kv, hd := k.Shape().Dim(0), k.Shape().Dim(1), k.Shape().Dim(2), k.Shape().Dim(3)
-	kt := Reshape(TransposeAllDims(k, 0, 2, 3, 1), b*kv, hd, t) // [B·KV, hd, T]
-	vb := Reshape(TransposeAllDims(v, 0, 2, 1, 3), b*kv, t, hd) // [B·KV, T, hd]
-	return attendCore(q, kt, vb, bias, 1)
-}
-
-// attendCore runs attention as two batched matmuls with a single leading
-// batch axis, a layout the go backend runs without further transposes.
-// q [B,S,KV,G,hd]; k is [B·KV,hd,T] when kAxis = 1 (contraction first: the
-// backend's broadcast-FMA kernel, best for many query rows) or [B·KV,T,hd]
-// when kAxis = 2 (per-element dot products: no transpose of a large cache
-// for a few query rows); vb [B·KV,T,hd]; bias [B,1,S,1,T].
-func attendCore(q, k, vb, bias *Node, kAxis int) *Node {
-	b, s, kv, grp, hd := q.Shape().Dim(0), q.Shape().Dim(1), q.Shape().Dim(2), q.Shape().Dim(3), q.Shape().Dim(4)
-	t := vb.Shape().Dim(1)
-	qb := Reshape(TransposeAllDims(q, 0, 2, 1, 3, 4), b*kv, s*grp, hd)
-	scores := Dot(qb, k).General([]int{2}, []int{0}, []int{kAxis}, []int{0}) // [B·KV, S·G, T]
-	scores = Reshape(MulScalar(scores, 1/math.Sqrt(float64(hd))), b, kv, s, grp, t)
-	probs := Reshape(Softmax(Add(scores, bias), -1), b*kv, s*grp, t)
-	out := Dot(probs, vb).General([]int{2}, []int{0}, []int{1}, []int{0}) // [B·KV, S·G, hd]
-	return TransposeAllDims(Reshape(out, b, kv, s, grp, hd), 0, 2, 1, 3, 4)
+	b, s, h, hd := q.Shape().Dim(0), q.Shape().Dim(1), q.Shape().Dim(2), q.Shape().Dim(3)
+	t, kv := k.Shape().Dim(1), k.Shape().Dim(2)
+	grp := h / kv
+	qh := Reshape(TransposeAllAxes(q, 0, 2, 1, 3), b*kv, grp*s, hd)       // [B·KV, G·S, hd]
+	kh := Reshape(TransposeAllAxes(k, 0, 2, 1, 3), b*kv, t, hd)           // [B·KV, T, hd]
+	vh := Reshape(TransposeAllAxes(v, 0, 2, 1, 3), b*kv, t, hd)           // [B·KV, T, hd]
+	scores := Dot(qh, kh).General([]int{2}, []int{0}, []int{2}, []int{0}) // [B·KV, G·S, T]
+	scores = Add(MulScalar(scores, 1/math.Sqrt(float64(hd))), bias)
+	probs := Softmax(scores, -1)
+	out := Dot(probs, vh).General([]int{2}, []int{0}, []int{1}, []int{0}) // [B·KV, G·S, hd]
+	return TransposeAllAxes(Reshape(out, b, h, s, hd), 0, 2, 1, 3)
 }
 
 func shapeI32(dims ...int) shapes.Shape { return shapes.Make(dtypes.Int32, dims...) }
@@ -186,13 +236,4 @@ func lead(w *Node, r int) *Node {
 	}
 	dims[r-1] = w.Shape().Dim(-1)
 	return Reshape(w, dims...)
-}
-
-// matmulT is x·wᵀ for x [...,in] and w [out,in] → [...,out]. The weight is
-// transposed to [in,out] first: with the contraction axis leading on the
-// right-hand side the go backend's small-matrix path (decode steps, short
-// batches) uses broadcast-FMA instead of per-element dot products, which
-// is several times faster; the copy costs one pass over the weight.
-func matmulT(x, w *Node) *Node {
-	return Dot(x, Transpose(w, 0, 1)).General([]int{x.Rank() - 1}, nil, []int{0}, nil)
 }

@@ -19,3 +19,19 @@ import (
 // must never be constants. GoMLX's only switch for this is the graph's
 // training flag; nothing in this project's graphs reads it otherwise.
 func VariablesAsParameters(store *model.Store, g *Graph) { store.SetTraining(g, true) }
+
+// gradientsKey is the graph parameter ForGradients sets.
+const gradientsKey = "/acecoder/policy/gradients"
+
+// ForGradients marks g as a graph that differentiates the decoder (a
+// training step). The decoder then lays out its dense layers so that their
+// backward pass transposes as little as possible (see denseLayout); graphs
+// that only run forward keep the layout with no transposes at all.
+func ForGradients(g *Graph) { model.SetGraphParam(g, gradientsKey, true) }
+
+// forGradients reports whether ForGradients marked g.
+func forGradients(g *Graph) bool {
+	v, ok := model.GetGraphParam(g, gradientsKey)
+	b, _ := v.(bool)
+	return ok && b
+}

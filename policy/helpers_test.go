@@ -100,3 +100,18 @@ func mixedSeqs(lens []int, vocab int, seed int) [][]int32 {
 	}
 	return out
 }
+
+func must[T any](x T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return x
+}
+
+func toF64(x []float32) []float64 {
+	out := make([]float64, len(x))
+	for i, v := range x {
+		out[i] = float64(v)
+	}
+	return out
+}

@@ -50,6 +50,7 @@ type LMTrainer struct {
 func (m *Model) NewLMTrainer(opt optimizer.Interface) (*LMTrainer, error) {
 	fn := func(scope *model.Scope, ids, pos, mask *Node) *Node {
 		VariablesAsParameters(m.Store, ids.Graph())
+		ForGradients(ids.Graph())
 		loss := m.Decoder.LMLoss(ids, pos, mask)
 		opt.UpdateGraph(m.Decoder.Scope, ids.Graph(), loss)
 		return loss

@@ -11,11 +11,20 @@ import (
 	"github.com/gomlx/gomlx/ml/train/optimizer"
 )
 
-func (m *Model) lossAndGrads(t *testing.T, b Batch) (float64, map[string][]float32) {
+// lossAndGrads returns LMLoss and its gradient per weight; marked tells
+// whether the graph is marked ForGradients (the layouts training uses).
+func (m *Model) lossAndGrads(t *testing.T, b Batch, marked bool) (float64, map[string][]float32) {
 	t.Helper()
 	params := m.Config.Params()
-	out, err := m.run("test-grads", func(_ *model.Scope, in []*Node) []*Node {
+	key := "test-grads"
+	if marked {
+		key += "-marked"
+	}
+	out, err := m.run(key, func(_ *model.Scope, in []*Node) []*Node {
 		g := in[0].Graph()
+		if marked {
+			ForGradients(g)
+		}
 		var ws []*Node
 		for _, p := range params {
 			ws = append(ws, m.Decoder.weight(g, p.Name))
@@ -42,13 +51,22 @@ func must3(a, b, c *tensors.Tensor, err error) []any {
 
 // TestGradientDirectional compares the analytic gradient of LMLoss with a
 // central finite difference along a random direction through all weights,
-// and checks every weight receives a gradient.
+// checks every weight receives a gradient, and that graphs marked
+// ForGradients (other dense layouts) give the same gradients.
 func TestGradientDirectional(t *testing.T) {
 	for _, name := range []string{"tiny-qwen2", "tiny-llama"} {
 		t.Run(name, func(t *testing.T) {
 			m := tinyModel(t, name, 11)
 			b := LeftPad(mixedSeqs([]int{8, 5}, m.Config.VocabSize, 2), 0)
-			_, grads := m.lossAndGrads(t, b)
+			_, grads := m.lossAndGrads(t, b, true)
+			_, plain := m.lossAndGrads(t, b, false)
+			for _, p := range m.Config.Params() {
+				for i := range grads[p.Name] {
+					if d := math.Abs(float64(grads[p.Name][i] - plain[p.Name][i])); d > 1e-5+1e-4*math.Abs(float64(plain[p.Name][i])) {
+						t.Fatalf("%s[%d]: gradient %g with ForGradients, %g without", p.Name, i, grads[p.Name][i], plain[p.Name][i])
+					}
+				}
+			}
 			orig := map[string][]float32{}
 			dir := map[string][]float64{}
 			rng := rand.New(rand.NewPCG(1, 2))
@@ -78,7 +96,7 @@ func TestGradientDirectional(t *testing.T) {
 						t.Fatal(err)
 					}
 				}
-				l, _ := m.lossAndGrads(t, b)
+				l, _ := m.lossAndGrads(t, b, false)
 				return l
 			}
 			numeric := (lossAt(1) - lossAt(-1)) / (2 * eps)

@@ -6,8 +6,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/gomlx/gomlx/core/tensors"
 )
 
 // Benchmarks on config (a), testdata/models/tiny-qwen2 (d128, 4 layers,
@@ -84,42 +82,6 @@ func stepAt(b *testing.B, e *Engine, batch, pos int) *scheduler {
 		b.Fatal(err)
 	}
 	return s
-}
-
-// BenchmarkPolicyStep is the reference: policy.Model.Step (functional cache
-// update inside the graph) at batch 1 and 16 with a 1024-slot cache.
-func BenchmarkPolicyStep(b *testing.B) {
-	e := tinyEngine(b)
-	m := e.model
-	for _, batch := range []int{1, 16} {
-		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {
-			const maxLen = 1024
-			cache := m.NewCache(batch, maxLen)
-			ids, pos, mask := make([][]int32, batch), make([][]int32, batch), make([][]int32, batch)
-			for i := range batch {
-				ids[i], pos[i], mask[i] = []int32{3}, []int32{16}, make([]int32, maxLen)
-				for j := range 17 {
-					mask[i][j] = 1
-				}
-			}
-			run := func() {
-				t, err := m.Step(cache, ids, pos, 16, mask)
-				if err != nil {
-					b.Fatal(err)
-				}
-				if _, err := tensors.CopyFlatData[float32](t); err != nil {
-					b.Fatal(err)
-				}
-			}
-			run()
-			cpu := cpuTime()
-			for b.Loop() {
-				run()
-			}
-			b.ReportMetric((cpuTime()-cpu).Seconds()*1000/float64(b.N), "cpu-ms/step")
-			b.ReportMetric(b.Elapsed().Seconds()*1000/float64(b.N), "ms/step")
-		})
-	}
 }
 
 // cpuTime is the process's user + system CPU time: on a machine shared

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/gomlx/compute/dtypes"
-	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph DSL
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
@@ -83,7 +81,7 @@ type Engine struct {
 	model           *policy.Model
 	mu              sync.Mutex
 	prefill, decode *model.Exec
-	weightsT        []*tensors.Tensor // decodeMatrices, refreshed per generation
+	stacked         []*tensors.Tensor // policy.Model.StackWeights, refreshed per generation
 }
 
 // New builds the engine's executors (compiled lazily per shape).
@@ -91,11 +89,11 @@ func New(m *policy.Model) (*Engine, error) {
 	if m == nil || m.Backend == nil {
 		return nil, errors.New("rollout: model without a backend")
 	}
-	b := blocks{d: m.Decoder}
+	d := m.Decoder
 	n := m.Config.NumHiddenLayers
 	pre, err := model.NewExec(m.Backend, m.Store, func(_ *model.Scope, in []*Node) []*Node {
 		policy.VariablesAsParameters(m.Store, in[0].Graph())
-		logits, kv := b.prefill(in[0], in[1])
+		logits, kv := prefill(d, in[0], in[1], policy.StackedFromInputs(in[2:]))
 		return []*Node{logits, kv}
 	})
 	if err != nil {
@@ -103,7 +101,7 @@ func New(m *policy.Model) (*Engine, error) {
 	}
 	dec, err := model.NewExec(m.Backend, m.Store, func(_ *model.Scope, in []*Node) []*Node {
 		policy.VariablesAsParameters(m.Store, in[0].Graph())
-		logits, kv := b.decode(in[0], in[1], in[2], in[3:3+2*n], in[3+2*n:])
+		logits, kv := decode(d, in[0], in[1], in[2], in[3:3+2*n], policy.StackedFromInputs(in[3+2*n:]))
 		return []*Node{logits, kv}
 	})
 	if err != nil {
@@ -215,53 +213,16 @@ func exec(e *model.Exec, args ...any) (a, b []float32, err error) {
 	return a, b, err
 }
 
-// syncWeights copies the model's current matrices, transposed to [in,out]
-// and concatenated as decodeMatrices groups them, into the decode step's
-// weight inputs. It runs at the start of every generation (one pass over
-// the weights), so samples always come from the weights the store holds
-// then, e.g. after a trainer's update.
+// syncWeights copies the model's current matrices into the stacked inputs
+// of the prefill and decode graphs (one pass over the weights). It runs at
+// the start of every generation, so samples always come from the weights
+// the store holds then, e.g. after a trainer's update; norms, biases and
+// the embedding are read from the store by every call.
 func (e *Engine) syncWeights() error {
-	for i, fm := range decodeMatrices(e.model.Config) {
-		var parts [][]float32
-		in, out := 0, 0
-		var outs []int
-		for _, name := range fm.parts {
-			w, dims, err := e.model.Weight(name)
-			if err != nil {
-				return fmt.Errorf("rollout: %w", err)
-			}
-			parts, outs, in, out = append(parts, w), append(outs, dims[0]), dims[1], out+dims[0]
-		}
-		if len(e.weightsT) <= i {
-			t, err := tensors.FromShapeForBackend(e.model.Backend, 0, shapes.Make(dtypes.Float32, in, out))
-			if err != nil {
-				return fmt.Errorf("rollout: weight %s: %w", fm.name, err)
-			}
-			e.weightsT = append(e.weightsT, t)
-		}
-		tensors.MustMutableFlatData(e.weightsT[i], func(flat []float32) {
-			col := 0
-			for j, w := range parts {
-				transposeInto(flat, w, outs[j], in, out, col)
-				col += outs[j]
-			}
-		})
+	st, err := e.model.StackWeights(e.stacked)
+	if err != nil {
+		return fmt.Errorf("rollout: %w", err)
 	}
+	e.stacked = st
 	return nil
-}
-
-// transposeInto writes the transpose of the row-major [r,c] src into
-// columns col..col+r−1 of the row-major [c,width] dst: dst[j][col+i] =
-// src[i][j].
-func transposeInto(dst, src []float32, r, c, width, col int) {
-	const tile = 32
-	for i0 := 0; i0 < r; i0 += tile {
-		for j0 := 0; j0 < c; j0 += tile {
-			for i := i0; i < min(i0+tile, r); i++ {
-				for j := j0; j < min(j0+tile, c); j++ {
-					dst[j*width+col+i] = src[i*c+j]
-				}
-			}
-		}
-	}
 }

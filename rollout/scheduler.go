@@ -148,7 +148,11 @@ func (s *scheduler) prefill(reqs []int) error {
 			mask[r*t+k] = 1
 		}
 	}
-	logits, kv, err := exec(s.e.prefill, tensors.FromFlatDataAndDimensions(ids, p, t), tensors.FromFlatDataAndDimensions(mask, p, t))
+	args := []any{tensors.FromFlatDataAndDimensions(ids, p, t), tensors.FromFlatDataAndDimensions(mask, p, t)}
+	for _, w := range s.e.stacked {
+		args = append(args, w)
+	}
+	logits, kv, err := exec(s.e.prefill, args...)
 	if err != nil {
 		return fmt.Errorf("rollout: prefill of requests %v: %w", reqs, err)
 	}

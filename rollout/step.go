@@ -6,14 +6,22 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 )
 
+// minRows is the fewest rows a decode step runs. The go backend's
+// small-matrix kernels work on four rows at a time and fall back to a
+// scalar loop for the rows left over, so a step with one live row runs
+// faster as four rows, three of them idle (masked, never read back).
+const minRows = 4
+
 // layout sizes the cache for the live rows (batch: BatchSize while samples
-// wait, else the power of two holding the live rows; length: cacheSlots of
-// the longest row's next slot) and places rows that are new.
+// wait, else the power of two holding the live rows, at least minRows;
+// length: cacheSlots of the longest row's next slot) and places rows that
+// are new.
 func (s *scheduler) layout() error {
 	needB := min(bucket(len(s.rows), 1), s.opts.BatchSize)
 	if len(s.pending) > 0 {
 		needB = s.opts.BatchSize
 	}
+	needB = max(needB, minRows)
 	longest := 0
 	for _, r := range s.rows {
 		longest = max(longest, r.len+1)
@@ -106,7 +114,7 @@ func (s *scheduler) step() error {
 	for _, t := range s.cache.t {
 		args = append(args, t)
 	}
-	for _, t := range s.e.weightsT {
+	for _, t := range s.e.stacked {
 		args = append(args, t)
 	}
 	logits, kv, err := exec(s.e.decode, args...)

@@ -18,6 +18,7 @@ import (
 func (t *PolicyTrainer) updateGraph(_ *model.Scope, in []*Node) []*Node {
 	ids, pos, mask, resp, old, adv, ref, scale := in[0], in[1], in[2], in[3], in[4], in[5], in[6], in[7]
 	policy.VariablesAsParameters(t.Actor.Model.Store, ids.Graph())
+	policy.ForGradients(ids.Graph())
 	lp := t.Actor.Model.Decoder.TemperedLogProbs(ids, pos, mask, t.Settings.Sampling.Temperature)
 	loss, clipFrac := PolicyLoss(lp, old, adv, resp, t.Settings.EpsClip)
 	kl := KLPenalty(lp, ref, resp, K1)

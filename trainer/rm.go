@@ -103,6 +103,7 @@ func (t *RMTrainer) StepsPerEpoch() int { return len(t.Train) / t.Settings.Batch
 // enters as r_r + m_i, which leaves −log σ(r_c − r_r − m − m_i).
 func (t *RMTrainer) accumGraph(_ *model.Scope, ids, pos, mask, keep, margins, scale *Node) []*Node {
 	policy.VariablesAsParameters(t.RM.Backbone.Store, ids.Graph())
+	policy.ForGradients(ids.Graph())
 	r := t.RM.Rewards(ids, pos, mask, keep)
 	n := r.Shape().Dim(0) / 2
 	rc := Slice(r, AxisRange(0, n))

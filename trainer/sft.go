@@ -132,6 +132,7 @@ func NewSFTTrainer(tm *TextModel, cfg AdamW, ex []SFTExample, batch, micro int, 
 // gradients of (NLL sum · scale) accumulated.
 func (t *SFTTrainer) accumGraph(_ *model.Scope, ids, pos, mask, resp, scale *Node) (*Node, *Node) {
 	policy.VariablesAsParameters(t.Model.Model.Store, ids.Graph())
+	policy.ForGradients(ids.Graph())
 	lp := t.Model.Model.Decoder.NextTokenLogProbs(ids, pos, mask)
 	nll := Neg(ReduceAllSum(Mul(lp, resp)))
 	t.Opt.Accumulate(nll, scale)

@@ -65,9 +65,15 @@ type Sample struct {
 	PromptIDs, CompletionIDs []int32
 	// LogProbs[i] is log q(CompletionIDs[i]) under the sampling
 	// distribution used (temperature, top-k, top-p, renormalised; 0 for
-	// greedy); RawLogProbs[i] is the policy's log-prob at temperature 1
-	// over the full vocabulary (log π_old for the RL loss).
+	// greedy); RawLogProbs[i] is the model's log-prob at temperature 1
+	// over the full vocabulary (what an OpenAI-style API reports).
 	LogProbs, RawLogProbs []float32
+	// PolicyLogProbs[i] is the log-prob under the tempered policy at the
+	// sampling temperature over the full vocabulary (see
+	// Pick.PolicyLogProb): log π_old of the sample for an RL loss, equal to
+	// a full forward's policy.Decoder.TemperedLogProbs up to float32
+	// rounding (TestPolicyLogProbsEqualFullForward).
+	PolicyLogProbs []float64
 	// GeneratedMask[i] is true for sampled tokens, false for forced ones.
 	GeneratedMask []bool
 	FinishReason  string

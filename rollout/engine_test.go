@@ -141,6 +141,43 @@ func TestLogProbsEqualFullForward(t *testing.T) {
 	t.Logf("max deviation: raw %.3g, sampling %.3g", worst, worstQ)
 }
 
+// TestPolicyLogProbsEqualFullForward: the sampler's PolicyLogProbs (log
+// π_old, which the RL trainer reuses instead of a scoring pass) match the
+// tempered log-probs of a full forward of each finished sequence, the
+// computation the update graph differentiates, up to float32 rounding.
+func TestPolicyLogProbsEqualFullForward(t *testing.T) {
+	e := tinyEngine(t)
+	const temp = 0.7
+	var reqs []Request
+	for _, p := range prompts(4, 13, 5) {
+		reqs = append(reqs, Request{PromptIDs: p, N: 3})
+	}
+	got, err := e.Generate(context.Background(), reqs, Options{Sampling: Sampling{Temperature: temp, TopP: 0.9},
+		MaxNewTokens: 24, BatchSize: 8, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	worst := 0.0
+	for _, s := range got {
+		seq := append(slices.Clone(s.PromptIDs), s.CompletionIDs...)
+		lp, err := e.Model().TemperedLogProbs(policy.LeftPad([][]int32{seq}, 0), temp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		full := tensors.MustCopyFlatData[float32](lp)
+		if len(s.PolicyLogProbs) != len(s.CompletionIDs) {
+			t.Fatalf("%d policy log-probs for %d tokens", len(s.PolicyLogProbs), len(s.CompletionIDs))
+		}
+		for i := range s.CompletionIDs {
+			worst = math.Max(worst, math.Abs(s.PolicyLogProbs[i]-float64(full[len(s.PromptIDs)+i])))
+		}
+	}
+	if worst > 2e-5 {
+		t.Errorf("max |policy log-prob − full forward tempered log-prob| = %.3g, want ≤ 2e-5", worst)
+	}
+	t.Logf("max deviation %.3g over %d samples", worst, len(got))
+}
+
 func TestMixedBatchEqualsEachPromptAlone(t *testing.T) {
 	e := tinyEngine(t)
 	ps := prompts(2, 23, 7, 40)

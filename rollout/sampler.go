@@ -33,8 +33,13 @@ type Pick struct {
 	// greedy; −Inf when a forced token lies outside q's support.
 	LogProb float64
 	// RawLogProb is log softmax(logits)[ID] over the full row at
-	// temperature 1: the policy's own log-probability.
+	// temperature 1: the model's own log-probability.
 	RawLogProb float64
+	// PolicyLogProb is log softmax(logits/T)[ID] over the full row at the
+	// sampling temperature T (1 for greedy): the log-probability under the
+	// tempered policy that RL optimises (policy.Decoder.TemperedLogProbs),
+	// top-k, top-p and the valid vocabulary not applied.
+	PolicyLogProb float64
 }
 
 // LogSumExp is log Σ exp(x_i), computed with the max subtracted: x [V].
@@ -176,7 +181,25 @@ func (s Sampling) pick(logits []float32, ids []int32, probs []float64, id int32)
 			break
 		}
 	}
-	return Pick{ID: id, LogProb: lp, RawLogProb: float64(logits[id]) - LogSumExp(logits)}
+	return Pick{ID: id, LogProb: lp, RawLogProb: float64(logits[id]) - LogSumExp(logits),
+		PolicyLogProb: temperedLogProb(logits, id, s.Temperature)}
+}
+
+// temperedLogProb is log softmax(logits/t)[id] over the full row, t ≤ 0
+// read as 1, in float64.
+func temperedLogProb(logits []float32, id int32, t float64) float64 {
+	if t <= 0 {
+		t = 1
+	}
+	mx := math.Inf(-1)
+	for _, v := range logits {
+		mx = math.Max(mx, float64(v)/t)
+	}
+	sum := 0.0
+	for _, v := range logits {
+		sum += math.Exp(float64(v)/t - mx)
+	}
+	return float64(logits[id])/t - mx - math.Log(sum)
 }
 
 // argmax returns the index of the largest value (the first on ties).

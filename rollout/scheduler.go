@@ -205,6 +205,7 @@ func (s *scheduler) next(r *row) string {
 	r.s.CompletionIDs = append(r.s.CompletionIDs, p.ID)
 	r.s.LogProbs = append(r.s.LogProbs, float32(p.LogProb))
 	r.s.RawLogProbs = append(r.s.RawLogProbs, float32(p.RawLogProb))
+	r.s.PolicyLogProbs = append(r.s.PolicyLogProbs, p.PolicyLogProb)
 	r.s.GeneratedMask = append(r.s.GeneratedMask, gen)
 	switch {
 	case gen && slices.Contains(s.opts.StopIDs, p.ID):

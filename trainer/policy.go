@@ -38,6 +38,12 @@ type PolicySettings struct {
 	Sampling         rollout.Options // temperature, top-p/k, max new tokens, stop ids, batch size
 	Advantage        AdvantageOptions
 	Schedule         Schedule // over optimiser updates
+	// RescoreOld scores log π_old with a full forward pass of the policy
+	// after generation, as OpenRLHF does. By default the sampler's own
+	// tempered log-probs of the same tokens under the same weights are used
+	// (rollout.Sample.PolicyLogProbs), equal to the full forward up to
+	// float32 rounding: one scoring pass less per rollout.
+	RescoreOld bool
 }
 
 // PolicyCursor is the resumable position of the loop.

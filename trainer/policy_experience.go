@@ -44,7 +44,7 @@ func (t *PolicyTrainer) MakeExperience(ctx context.Context, prompts []*Prompt) (
 	opts.Detokenize = t.Actor.Decode
 
 	exp := &Experience{Seqs: make([][]int32, total), CompLen: make([]int, total), Texts: make([]string, total),
-		Rewards: make([]SampleReward, total), Finish: make([]string, total)}
+		Rewards: make([]SampleReward, total), Finish: make([]string, total), OldLogp: make([][]float64, total)}
 	out := make(chan rollout.Sample, 2*n)
 	g, gctx := errgroup.WithContext(ctx)
 	start := time.Now()
@@ -63,6 +63,7 @@ func (t *PolicyTrainer) MakeExperience(ctx context.Context, prompts []*Prompt) (
 			i := s.PromptIndex*n + s.SampleIndex
 			exp.Seqs[i] = append(append([]int32{}, s.PromptIDs...), s.CompletionIDs...)
 			exp.CompLen[i], exp.Texts[i], exp.Finish[i] = len(s.CompletionIDs), s.Text, s.FinishReason
+			exp.OldLogp[i] = s.PolicyLogProbs
 			exp.GenTokens += len(s.CompletionIDs)
 			if !t.Rewarder.Streaming() {
 				continue
@@ -105,17 +106,20 @@ func (t *PolicyTrainer) MakeExperience(ctx context.Context, prompts []*Prompt) (
 	return exp, nil
 }
 
-// scoreExperience computes log π_old (the current policy), log π_ref and
-// the advantages of an experience. Log-probs are taken at the sampling
-// temperature, as OpenRLHF and verl do: the policy being optimised is the
-// tempered one the samples came from (top-p/top-k truncation is not
-// modelled, as in those systems).
+// scoreExperience computes log π_ref, log π_old when RescoreOld asks for a
+// scoring pass (else the sampler's log-probs stay), and the advantages of
+// an experience. Log-probs are taken at the sampling temperature, as
+// OpenRLHF and verl do: the policy being optimised is the tempered one the
+// samples came from (top-p/top-k truncation is not modelled, as in those
+// systems).
 func (t *PolicyTrainer) scoreExperience(exp *Experience) error {
 	start := time.Now()
 	pad, micro, temp := t.Actor.PadID(), t.Settings.MicroBatchSize, t.Settings.Sampling.Temperature
 	var err error
-	if exp.OldLogp, err = completionLogProbs(t.Actor.Model, exp.Seqs, exp.CompLen, pad, micro, temp); err != nil {
-		return fmt.Errorf("trainer: old log-probs: %w", err)
+	if t.Settings.RescoreOld {
+		if exp.OldLogp, err = completionLogProbs(t.Actor.Model, exp.Seqs, exp.CompLen, pad, micro, temp); err != nil {
+			return fmt.Errorf("trainer: old log-probs: %w", err)
+		}
 	}
 	if exp.RefLogp, err = completionLogProbs(t.Ref, exp.Seqs, exp.CompLen, pad, micro, temp); err != nil {
 		return fmt.Errorf("trainer: reference log-probs: %w", err)

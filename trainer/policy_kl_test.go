@@ -24,10 +24,21 @@ func (lengthRewarder) Reward(_ context.Context, items []RewardItem) ([]SampleRew
 }
 
 // The log π_old, log π_ref and per-token k1 KL that an experience carries
-// (computed batched, left-padded, at the sampling temperature) agree with
-// an independent forward of each sequence alone, unpadded, through the
+// (computed batched, left-padded, at the sampling temperature; log π_old
+// from the sampler or, with RescoreOld, from a scoring pass) agree with an
+// independent forward of each sequence alone, unpadded, through the
 // full-logits path and a float64 log-softmax of logits / T.
 func TestExperienceLogProbsMatchIndependentForward(t *testing.T) {
+	for _, rescore := range []bool{false, true} {
+		name := "sampler"
+		if rescore {
+			name = "rescored"
+		}
+		t.Run(name, func(t *testing.T) { checkExperienceLogProbs(t, rescore) })
+	}
+}
+
+func checkExperienceLogProbs(t *testing.T, rescore bool) {
 	actor := tinyTextModel(t, 1)
 	ref := tinyTextModel(t, 2).Model // other weights, so the KL is not 0
 	var prompts []Prompt
@@ -42,6 +53,7 @@ func TestExperienceLogProbsMatchIndependentForward(t *testing.T) {
 	s := digitSettings(actor, Reinforce, 1)
 	s.RolloutBatchSize, s.SamplesPerPrompt, s.MicroBatchSize = 2, 4, 3 // micro-batches mix prompts of two lengths
 	s.Sampling.Temperature, s.Sampling.MaxNewTokens = temp, 12
+	s.RescoreOld = rescore
 	tr, err := NewPolicyTrainer(actor, ref, lengthRewarder{}, DefaultAdamW(), s, prompts)
 	if err != nil {
 		t.Fatal(err)

@@ -8,7 +8,7 @@ GO ?= go
 GOTESTFLAGS ?=
 PKGS ?= ./...
 
-.PHONY: all build test test-short bench lint demo gpu-check soak clean
+.PHONY: all build test test-short bench bench-go lint demo gpu-check soak clean
 
 all: build
 
@@ -24,8 +24,13 @@ test:
 test-short:
 	$(GO) test -short -timeout 20m $(GOTESTFLAGS) $(PKGS)
 
-## bench: every benchmark, once (see the README for the tables)
-bench:
+## bench: the compute core beside the PyTorch reference, configs (a) and (b)
+## (the reference runs when /usr/bin/python3 has torch; OPENBLAS=DIR points it at OpenBLAS)
+bench: build
+	./bin/acecoder bench compute $(if $(OPENBLAS),--openblas $(OPENBLAS))
+
+## bench-go: every go test benchmark, once
+bench-go:
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m $(PKGS)
 
 ## lint: gofmt and go vet

@@ -15,10 +15,10 @@ import (
 func init() { register(newBenchCmd) }
 
 // newBenchCmd is the bench command; its exec subcommand measures the
-// sandboxed runner.
+// sandboxed runner, compute the compute core against PyTorch.
 func newBenchCmd(g *cli.Globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "bench", Short: "benchmarks", Args: cobra.NoArgs}
-	cmd.AddCommand(newBenchExecCmd(g))
+	cmd.AddCommand(newBenchExecCmd(g), newBenchComputeCmd(g))
 	return cmd
 }
 

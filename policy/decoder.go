@@ -18,8 +18,9 @@ import (
 //
 // Inputs common to all methods: ids [B,S] int32; positions [B,S] int32
 // (rotary position of each token, per row, so left-padded rows start at 0 at
-// their first real token); mask [B,S] int32 or float, 1 for real tokens and
-// 0 for padding. Outputs at padding positions are finite but meaningless.
+// their first real token; every position below S); mask [B,S] int32 or
+// float, 1 for real tokens and 0 for padding. Outputs at padding positions
+// are finite but meaningless.
 type Decoder struct {
 	Config *Config
 	Scope  *model.Scope
@@ -80,7 +81,8 @@ func CausalBias(mask *Node) *Node {
 func (d *Decoder) Hidden(ids, positions, mask *Node) *Node {
 	c := d.Config
 	x := d.Embed(ids)
-	rope := NewRope(positions, InvFreq(c), c.NumAttentionHeads, c.KVHeads())
+	// Positions count a row's real tokens, so they stay below S.
+	rope := NewRope(positions, InvFreq(c), ids.Shape().Dim(1), c.NumAttentionHeads, c.KVHeads())
 	bias := HeadsBias(CausalBias(mask), c.KVHeads(), c.NumAttentionHeads/c.KVHeads())
 	for l := range c.NumHiddenLayers {
 		x = d.Layer(l, x, rope, nil, func(q, k, v *Node) *Node { return Attend(q, k, v, bias) })

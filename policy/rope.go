@@ -62,31 +62,52 @@ func RopeCosSin(positions *Node, invFreq []float32) (cos, sin *Node) {
 //	rope(x) = [x1·cos − x2·sin, x2·cos + x1·sin] = x⊙[cos,cos] + (x·R)⊙[sin,sin]
 //
 // where R [hd,hd] is the constant signed permutation x·R = [−x2, x1]. The
-// tables are broadcast once to the query and key layouts [B,S,heads,hd]
-// and shared by every layer, so a rotation is one small product with a
-// constant and two same-shape multiplies: no slicing, no concatenation and
-// no broadcasting iterator per layer. x·R is exact (each output is one
-// input times ±1 plus zeros).
+// cos and sin rows of every position below the graph's limit are a
+// constant table computed on the host (as the graph would: the angle
+// position·θᵢ rounded to float32, then cos and sin); a forward gathers its
+// rows once and broadcasts them to the query and key layouts, and every
+// layer reuses them. A rotation is then one small product with a constant
+// and two same-shape multiplies: no slicing, no concatenation and no
+// broadcasting iterator per layer. x·R is exact (each output is one input
+// times ±1 plus zeros).
 type Rope struct {
 	cosQ, sinQ, cosK, sinK *Node // [B,S,H,hd] and [B,S,KV,hd]
 	r                      *Node // [hd,hd]
 }
 
-// NewRope builds the tables for positions [B,S] int32 and a model with
-// heads query heads and kvHeads key/value heads.
-func NewRope(positions *Node, invFreq []float32, heads, kvHeads int) Rope {
-	cos, sin := RopeCosSin(positions, invFreq) // [B,S,hd/2]
-	b, s, half := cos.Shape().Dim(0), cos.Shape().Dim(1), cos.Shape().Dim(2)
-	hd := 2 * half
-	full := func(x *Node, n int) *Node {
-		x = Reshape(Concatenate([]*Node{x, x}, -1), b, s, 1, hd)
-		return BroadcastToDims(x, b, s, n, hd)
-	}
+// NewRope builds the tables for positions [B,S] int32, all below limit,
+// and a model with heads query heads and kvHeads key/value heads.
+// Positions outside [0, limit) are clamped by the gather.
+func NewRope(positions *Node, invFreq []float32, limit, heads, kvHeads int) Rope {
+	g := positions.Graph()
+	b, s := positions.Shape().Dim(0), positions.Shape().Dim(1)
+	hd := 2 * len(invFreq)
+	cosT, sinT := ropeTables(invFreq, limit)
+	idx := ExpandAxes(ConvertDType(positions, dtypes.Int32), -1) // [B,S,1]
+	cos := Reshape(Gather(Const(g, cosT), idx), b, s, 1, hd)
+	sin := Reshape(Gather(Const(g, sinT), idx), b, s, 1, hd)
 	return Rope{
-		cosQ: full(cos, heads), sinQ: full(sin, heads),
-		cosK: full(cos, kvHeads), sinK: full(sin, kvHeads),
-		r: Const(positions.Graph(), rotateHalfMatrix(hd)),
+		cosQ: BroadcastToDims(cos, b, s, heads, hd), sinQ: BroadcastToDims(sin, b, s, heads, hd),
+		cosK: BroadcastToDims(cos, b, s, kvHeads, hd), sinK: BroadcastToDims(sin, b, s, kvHeads, hd),
+		r: Const(g, rotateHalfMatrix(hd)),
 	}
+}
+
+// ropeTables returns cos and sin [limit, hd] of position·θᵢ for positions
+// 0..limit−1, each half of a row repeating the hd/2 frequencies. The angle
+// is a float32 product, as RopeCosSin computes it in the graph.
+func ropeTables(invFreq []float32, limit int) (cos, sin [][]float32) {
+	half := len(invFreq)
+	cos, sin = make([][]float32, limit), make([][]float32, limit)
+	for p := range limit {
+		cos[p], sin[p] = make([]float32, 2*half), make([]float32, 2*half)
+		for i, f := range invFreq {
+			a := float64(float32(p) * f)
+			cos[p][i], cos[p][i+half] = float32(math.Cos(a)), float32(math.Cos(a))
+			sin[p][i], sin[p][i+half] = float32(math.Sin(a)), float32(math.Sin(a))
+		}
+	}
+	return cos, sin
 }
 
 // rotateHalfMatrix is R [hd,hd] with x·R = [−x2, x1].

@@ -33,7 +33,7 @@ func prefill(d *policy.Decoder, ids, mask *Node, st *policy.Stacked) (logits, kv
 	g := ids.Graph()
 	p, t := ids.Shape().Dim(0), ids.Shape().Dim(1)
 	kvh := c.KVHeads()
-	rope := policy.NewRope(Iota(g, shapes.Make(dtypes.Int32, p, t), 1), policy.InvFreq(c), c.NumAttentionHeads, kvh)
+	rope := policy.NewRope(Iota(g, shapes.Make(dtypes.Int32, p, t), 1), policy.InvFreq(c), t, c.NumAttentionHeads, kvh)
 	bias := policy.HeadsBias(policy.CausalBias(mask), kvh, c.NumAttentionHeads/kvh)
 	ks := make([]*Node, c.NumHiddenLayers)
 	vs := make([]*Node, c.NumHiddenLayers)
@@ -60,7 +60,8 @@ func decode(d *policy.Decoder, ids, pos, bias *Node, cache []*Node, st *policy.S
 	c := d.Config
 	n := c.NumHiddenLayers
 	bs, kvh, hd := ids.Shape().Dim(0), c.KVHeads(), c.HeadDimension()
-	rope := policy.NewRope(pos, policy.InvFreq(c), c.NumAttentionHeads, kvh)
+	// A row's position is its number of cached tokens, below the M slots.
+	rope := policy.NewRope(pos, policy.InvFreq(c), bias.Shape().Dim(1), c.NumAttentionHeads, kvh)
 	// Bias over [cache slots…, self]: the new token always sees itself.
 	full := Concatenate([]*Node{bias, ZerosLike(Slice(bias, AxisRange(), AxisRange(0, 1)))}, 1)
 	full = ExpandAxes(full, 1, 2) // [B,1,1,M+1]

@@ -12,9 +12,9 @@ PKGS ?= ./...
 
 all: build
 
-## build: the three binaries into bin/
+## build: the three binaries into bin/ (stamped with the commit, for --version)
 build:
-	$(GO) build -o bin/ ./cmd/...
+	$(GO) build -buildvcs=auto -o bin/ ./cmd/...
 
 ## test: every test on the CPU (what CI runs)
 test:

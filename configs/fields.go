@@ -3,18 +3,56 @@ package configs
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/spf13/pflag"
 )
 
-// field is one leaf of a config struct: its dotted key, Go type, help text
-// and a settable value.
+// field is one leaf of a config struct: its dotted key, Go type, help text,
+// what kind of path it holds (the `path` tag) and a settable value.
 type field struct {
 	Key  string
 	Help string
 	Kind reflect.Type
 	Val  reflect.Value
+	Path pathTag
+}
+
+// pathTag is a parsed `path` struct tag: `path:"in"` marks a file or folder
+// the command reads (it must exist before anything runs), `path:"out"` one
+// it writes; `except=a|b` lists values that are keywords, not paths
+// (chat_template: plain, resume: latest). Both kinds are resolved against a
+// config file's folder when the file sets them.
+type pathTag struct {
+	Kind   string // "", "in" or "out"
+	Except []string
+}
+
+func parsePathTag(tag string) (pathTag, error) {
+	if tag == "" {
+		return pathTag{}, nil
+	}
+	kind, rest, _ := strings.Cut(tag, ",")
+	if kind != "in" && kind != "out" {
+		return pathTag{}, fmt.Errorf("path tag %q: want in or out", tag)
+	}
+	p := pathTag{Kind: kind}
+	if rest != "" {
+		list, ok := strings.CutPrefix(rest, "except=")
+		if !ok {
+			return pathTag{}, fmt.Errorf("path tag %q: want except=a|b after the kind", tag)
+		}
+		p.Except = strings.Split(list, "|")
+	}
+	return p, nil
+}
+
+// isPath reports whether v, a value of a field tagged with p, names a path.
+func (p pathTag) isPath(v string) bool {
+	return p.Kind != "" && v != "" && !slices.Contains(p.Except, v)
 }
 
 var durationType = reflect.TypeOf(time.Duration(0))
@@ -59,7 +97,14 @@ func walk(v reflect.Value, prefix string, out *[]field) error {
 		if !supported(sf.Type) {
 			return fmt.Errorf("configs: key %q has unsupported type %s", key, sf.Type)
 		}
-		*out = append(*out, field{Key: key, Help: sf.Tag.Get("help"), Kind: sf.Type, Val: fv})
+		pt, err := parsePathTag(sf.Tag.Get("path"))
+		if err != nil {
+			return fmt.Errorf("configs: key %q: %w", key, err)
+		}
+		if pt.Kind != "" && sf.Type.Kind() != reflect.String && sf.Type != reflect.TypeOf([]string(nil)) {
+			return fmt.Errorf("configs: key %q: a path key must be a string or a list of strings", key)
+		}
+		*out = append(*out, field{Key: key, Help: sf.Tag.Get("help"), Kind: sf.Type, Val: fv, Path: pt})
 	}
 	return nil
 }
@@ -146,8 +191,17 @@ func envName(key string) string {
 	return EnvPrefix + "_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
 }
 
-// flagName is the command-line flag of a key: the key itself, dots as dashes
-// ("optim.lr" → --optim-lr); underscores kept, as OpenRLHF users type them.
-func flagName(key string) string {
-	return strings.ReplaceAll(key, ".", "-")
+// FlagName is the command-line flag of a key: the key with dots and
+// underscores as dashes ("optim.learning_rate" → --optim-learning-rate).
+// NormalizeFlagName makes the OpenRLHF spelling (--optim-learning_rate,
+// --micro_train_batch_size) and the dotted one name the same flag.
+func FlagName(key string) string { return flagReplacer.Replace(key) }
+
+var flagReplacer = strings.NewReplacer(".", "-", "_", "-")
+
+// NormalizeFlagName is the pflag normalisation every binary installs: "_"
+// and "." are read as "-", so each flag has one canonical name and accepts
+// every spelling of it.
+func NormalizeFlagName(_ *pflag.FlagSet, name string) pflag.NormalizedName {
+	return pflag.NormalizedName(flagReplacer.Replace(name))
 }

@@ -3,6 +3,7 @@ package configs
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -11,15 +12,16 @@ import (
 )
 
 // BindFlags registers one flag per config key on fs, with the struct's
-// current values as defaults and the `help` tags as usage. Load applies only
-// the flags the user changed.
+// current values as defaults and the `help` tags as usage, and installs
+// NormalizeFlagName. Load applies only the flags the user changed.
 func BindFlags(fs *pflag.FlagSet, cfg any) error {
 	fields, err := fieldsOf(cfg)
 	if err != nil {
 		return err
 	}
+	fs.SetNormalizeFunc(NormalizeFlagName)
 	for _, f := range fields {
-		name := flagName(f.Key)
+		name := FlagName(f.Key)
 		if fs.Lookup(name) != nil {
 			continue // a command-level flag of the same name wins
 		}
@@ -69,12 +71,31 @@ func Keys(cfg any) ([][2]string, error) {
 
 // YAML renders the resolved config as YAML with the keys Load accepts, each
 // preceded by its help text as a comment.
-func YAML(cfg any) (string, error) {
+func YAML(cfg any) (string, error) { return MarkedYAML(cfg, nil) }
+
+// MarkedYAML is YAML with the problems of a failed Validate marked: a
+// "# REQUIRED: …" line above each empty key that needs a value, "# INVALID:
+// …" above each other key at fault, and problems that name no key at the
+// top. The output is a template to fill in.
+func MarkedYAML(cfg any, problems error) (string, error) {
 	fields, err := fieldsOf(cfg)
 	if err != nil {
 		return "", err
 	}
+	byKey, other := KeyErrors(problems)
+	notes := map[string][]string{}
+	for _, ke := range byKey {
+		notes[ke.Key] = append(notes[ke.Key], ke.Msg)
+	}
 	var b strings.Builder
+	for _, e := range other {
+		fmt.Fprintf(&b, "# INVALID: %s\n", oneLine(e.Error()))
+	}
+	for _, ke := range byKey {
+		if !slices.ContainsFunc(fields, func(f field) bool { return f.Key == ke.Key }) {
+			fmt.Fprintf(&b, "# INVALID: %s\n", ke.Error())
+		}
+	}
 	section := ""
 	for _, f := range fields {
 		indent := ""
@@ -90,6 +111,13 @@ func YAML(cfg any) (string, error) {
 		}
 		if f.Help != "" {
 			fmt.Fprintf(&b, "%s# %s\n", indent, f.Help)
+		}
+		for _, msg := range notes[f.Key] {
+			label := "INVALID"
+			if f.Val.IsZero() || (f.Kind.Kind() == reflect.Slice && f.Val.Len() == 0) {
+				label = "REQUIRED"
+			}
+			fmt.Fprintf(&b, "%s# %s: %s\n", indent, label, msg)
 		}
 		val := f.Val.Interface()
 		if d, ok := val.(time.Duration); ok {
@@ -108,4 +136,9 @@ func YAML(cfg any) (string, error) {
 		}
 	}
 	return b.String(), nil
+}
+
+// oneLine joins the lines of a multi-line error with "; ".
+func oneLine(s string) string {
+	return strings.Join(strings.Split(strings.TrimSpace(s), "\n"), "; ")
 }

@@ -29,11 +29,15 @@ type Sources struct {
 	File  string         // YAML file; empty for none
 	Flags *pflag.FlagSet // flags registered by BindFlags; only changed ones apply
 	Env   func(string) (string, bool)
+	// NoValidate skips the config's Validate method (--print-config prints
+	// a config that still lacks required keys, marking them).
+	NoValidate bool
 }
 
 // Load fills *cfg from its sources. cfg must hold the defaults on entry.
 // Unknown keys, wrong types and invalid values are errors naming the key and
-// the file (with line) or the variable or flag.
+// the file (with line) or the variable or flag. Relative paths the file sets
+// (keys with a `path` tag) are resolved against the file's folder.
 func Load(cfg any, src Sources) error {
 	fields, err := fieldsOf(cfg)
 	if err != nil {
@@ -66,7 +70,7 @@ func Load(cfg any, src Sources) error {
 	}
 	if src.Flags != nil {
 		for _, f := range fields {
-			fl := src.Flags.Lookup(flagName(f.Key))
+			fl := src.Flags.Lookup(FlagName(f.Key))
 			if fl == nil || !fl.Changed {
 				continue
 			}
@@ -84,7 +88,7 @@ func Load(cfg any, src Sources) error {
 	if err := v.UnmarshalExact(cfg, strict); err != nil {
 		return fmt.Errorf("config %s: %w", describe(src.File), err)
 	}
-	if val, ok := cfg.(Validator); ok {
+	if val, ok := cfg.(Validator); ok && !src.NoValidate {
 		if err := val.Validate(); err != nil {
 			return fmt.Errorf("config %s: %w", describe(src.File), err)
 		}
@@ -131,6 +135,9 @@ func loadFile(v *viper.Viper, file string, fields []field) error {
 	values := map[string]any{}
 	if err := doc.Content[0].Decode(&values); err != nil {
 		return fmt.Errorf("config %s: %w", file, err)
+	}
+	if err := resolvePaths(values, file, fields); err != nil {
+		return err
 	}
 	return v.MergeConfigMap(values)
 }
@@ -220,8 +227,23 @@ func describeNode(n *yaml.Node) string {
 	return fmt.Sprintf("%s %q", strings.TrimPrefix(n.Tag, "!!"), n.Value)
 }
 
-// suggest names the closest known key when one is near (a typo).
+// renamedKeys maps keys of earlier versions to their names now.
+var renamedKeys = map[string]string{
+	"rm":             "reward_pretrain",
+	"workers":        "exec_workers",
+	"timeout":        "exec_timeout",
+	"max_new_tokens": "generate_max_len",
+	"output":         "out",
+}
+
+// suggest names the key an old key was renamed to, or the closest known key
+// when one is near (a typo).
 func suggest(key string, byKey map[string]field) string {
+	if to, ok := renamedKeys[key]; ok {
+		if _, known := byKey[to]; known {
+			return fmt.Sprintf(" (renamed to %q)", to)
+		}
+	}
 	best, bestD := "", 4
 	for k := range byKey {
 		if d := editDistance(key, k); d < bestD || (d == bestD && k < best) {

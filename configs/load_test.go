@@ -24,10 +24,10 @@ func noEnv(string) (string, bool) { return "", false }
 
 const goodRM = `name: x
 model:
-  init_config: m.json
+  init_config: /d/m.json
 optim:
   learning_rate: 0.5
-train_data: [a.jsonl, b.jsonl]
+train_data: [/d/a.jsonl, /d/b.jsonl]
 train_batch_size: 16
 micro_train_batch_size: 4
 `
@@ -41,8 +41,8 @@ func TestLoadFile(t *testing.T) {
 	}{
 		{name: "good", yaml: goodRM, check: func(t *testing.T, c RM) {
 			want := DefaultRM()
-			want.Name, want.Model.InitConfig, want.Optim.LearningRate = "x", "m.json", 0.5
-			want.TrainData, want.TrainBatchSize, want.MicroBatchSize = []string{"a.jsonl", "b.jsonl"}, 16, 4
+			want.Name, want.Model.InitConfig, want.Optim.LearningRate = "x", "/d/m.json", 0.5
+			want.TrainData, want.TrainBatchSize, want.MicroBatchSize = []string{"/d/a.jsonl", "/d/b.jsonl"}, 16, 4
 			if d := cmp.Diff(want, c); d != "" {
 				t.Errorf("config (-want +got):\n%s", d)
 			}
@@ -57,7 +57,7 @@ func TestLoadFile(t *testing.T) {
 		{name: "typo suggestion", yaml: goodRM + "max_epoch: 2\n", wantErr: `did you mean "max_epochs"`},
 		{name: "string for int", yaml: goodRM + "max_epochs: two\n", wantErr: `c.yaml:9: key "max_epochs": want integer, got str "two"`},
 		{name: "float for int", yaml: goodRM + "max_epochs: 1.5\n", wantErr: `key "max_epochs": want integer, got float "1.5"`},
-		{name: "scalar for list", yaml: strings.Replace(goodRM, "[a.jsonl, b.jsonl]", "a.jsonl", 1), wantErr: `key "train_data": want list of string, got str "a.jsonl"`},
+		{name: "scalar for list", yaml: strings.Replace(goodRM, "[/d/a.jsonl, /d/b.jsonl]", "a.jsonl", 1), wantErr: `key "train_data": want list of string, got str "a.jsonl"`},
 		{name: "empty value", yaml: goodRM + "max_length:\n", wantErr: `key "max_length": want integer, got no value`},
 		{name: "validation names keys", yaml: goodRM + "max_epochs: 0\neval_fraction: 2\n", wantErr: `key "max_epochs": must be > 0`},
 		{name: "micro batch multiple", yaml: strings.Replace(goodRM, "micro_train_batch_size: 4", "micro_train_batch_size: 5", 1), wantErr: `not a multiple of micro_train_batch_size 5`},
@@ -117,7 +117,8 @@ func TestOverrides(t *testing.T) {
 	if err := BindFlags(fs, &c); err != nil {
 		t.Fatal(err)
 	}
-	if err := fs.Parse([]string{"--max_length", "300", "--optim-adam_betas", "0.8,0.9", "--train_data", "z.jsonl"}); err != nil {
+	// Every spelling names the same flag: OpenRLHF's underscores, dashes, dots.
+	if err := fs.Parse([]string{"--max_length", "300", "--optim-adam_betas", "0.8,0.9", "--train.data", "z.jsonl"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := Load(&c, Sources{File: file, Flags: fs, Env: lookup}); err != nil {
@@ -163,7 +164,10 @@ func TestDuration(t *testing.T) {
 // YAML output loads back to the same config.
 func TestYAMLRoundTrip(t *testing.T) {
 	c := DefaultPolicy()
-	c.Model.InitConfig, c.PromptData, c.Reward, c.RewardModel = "m.json", []string{"p.jsonl", "q.jsonl"}, "rm", "rm-dir"
+	// Paths are absolute, as in the resolved config of a run directory
+	// (relative ones would resolve against the file's folder).
+	c.Model.InitConfig, c.PromptData, c.Reward, c.RewardModel = "/m/m.json", []string{"/d/p.jsonl", "/d/q.jsonl"}, "rm", "/m/rm-dir"
+	c.Runs = "/r/runs"
 	text, err := YAML(&c)
 	if err != nil {
 		t.Fatal(err)
@@ -199,8 +203,14 @@ func TestExampleConfigs(t *testing.T) {
 			case strings.HasPrefix(f, "sample-"):
 				c := DefaultSample()
 				cfg = &c
+			case strings.HasPrefix(f, "bon-"):
+				c := DefaultBoN()
+				cfg = &c
+			case strings.HasPrefix(f, "eval-"):
+				c := DefaultEval()
+				cfg = &c
 			default:
-				t.Fatalf("no config type for %s (name files rm-*, policy-*, sample-*)", f)
+				t.Fatalf("no config type for %s (name files rm-*, policy-*, sft-*, sample-*, eval-*, bon-*)", f)
 			}
 			if err := Load(cfg, Sources{File: f, Env: noEnv}); err != nil {
 				t.Fatal(err)

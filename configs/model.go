@@ -1,19 +1,17 @@
 package configs
 
-import "errors"
-
 // Model says where a model's weights, architecture and tokenizer come from.
 type Model struct {
-	Path         string `mapstructure:"path" help:"Hugging Face model directory (config.json, safetensors, tokenizer files) to start from"`
-	InitConfig   string `mapstructure:"init_config" help:"config.json of a randomly initialised model (used when path is empty; tiny models for tests and the demo)"`
-	Tokenizer    string `mapstructure:"tokenizer" help:"tokenizer.json or a directory holding it; empty means the model directory"`
-	ChatTemplate string `mapstructure:"chat_template" help:"chat template: empty uses tokenizer_config.json's, 'plain' a ChatML fallback, or a .jinja file"`
+	Path         string `mapstructure:"path" path:"in" help:"Hugging Face model directory (config.json, safetensors, tokenizer files) to start from"`
+	InitConfig   string `mapstructure:"init_config" path:"in" help:"config.json of a randomly initialised model (used when path is empty; tiny models for tests and the demo)"`
+	Tokenizer    string `mapstructure:"tokenizer" path:"in" help:"tokenizer.json or a directory holding it; empty means the model directory"`
+	ChatTemplate string `mapstructure:"chat_template" path:"in,except=plain" help:"chat template: empty uses tokenizer_config.json's, 'plain' a ChatML fallback, or a .jinja file"`
 }
 
 // Validate checks that a model source is given.
 func (m Model) Validate(section string) error {
 	if m.Path == "" && m.InitConfig == "" {
-		return errors.New(`key "` + section + `.path": give a model directory (or ` + section + `.init_config for a random model)`)
+		return keyErr(section+".path", "give a model directory (or %s.init_config for a random model)", section)
 	}
 	return nil
 }
@@ -35,7 +33,7 @@ func (o Optim) validate(errs []error, section string) []error {
 	errs = inRange(errs, section+".min_lr_ratio", o.MinLRRatio, 0, 1)
 	errs = oneOf(errs, section+".lr_scheduler", o.Scheduler, "cosine", "constant")
 	if len(o.AdamBetas) != 2 {
-		errs = append(errs, errors.New(`key "`+section+`.adam_betas": want two numbers`))
+		errs = append(errs, keyErr(section+".adam_betas", "want two numbers"))
 	}
 	return inRange(errs, section+".max_norm", o.MaxNorm, 0, 1e9)
 }

@@ -2,7 +2,6 @@ package configs
 
 import (
 	"errors"
-	"fmt"
 	"time"
 )
 
@@ -16,8 +15,8 @@ type Policy struct {
 
 	Reward      string        `mapstructure:"reward" help:"reward source: rule (execute the tests) | rm (reward model score)"`
 	RuleReward  string        `mapstructure:"rule_reward" help:"rule reward: pass_rate (fraction of tests passed) | binary (1 iff all pass)"`
-	RewardModel string        `mapstructure:"reward_pretrain" help:"reward model directory (for reward=rm)"`
-	PromptData  []string      `mapstructure:"prompt_data" help:"AceCode-87K-style rows (question or context_messages, test_cases), JSONL or Parquet"`
+	RewardModel string        `mapstructure:"reward_pretrain" path:"in" help:"reward model directory (for reward=rm)"`
+	PromptData  []string      `mapstructure:"prompt_data" path:"in" help:"AceCode-87K-style rows (question or context_messages, test_cases), JSONL or Parquet"`
 	Estimator   string        `mapstructure:"advantage_estimator" help:"reinforce (Reinforce++) | reinforce_baseline | rloo | grpo"`
 	KLEstimator string        `mapstructure:"kl_estimator" help:"per-token KL estimate: k1 (log ratio) | k3"`
 	UseKLLoss   bool          `mapstructure:"use_kl_loss" help:"put the KL penalty in the loss instead of the reward"`
@@ -45,8 +44,8 @@ type Policy struct {
 
 	SaveSteps int    `mapstructure:"save_steps" help:"checkpoint every this many rollouts; 0 only at the end"`
 	KeepLast  int    `mapstructure:"keep_last" help:"checkpoints to keep"`
-	Resume    string `mapstructure:"resume" help:"'' (fresh), 'latest' or a checkpoint directory"`
-	EvalData  string `mapstructure:"eval_data" help:"held-out tasks for greedy pass@1 during training (optional)"`
+	Resume    string `mapstructure:"resume" path:"in,except=latest" help:"'' (fresh), 'latest' or a checkpoint directory"`
+	EvalData  string `mapstructure:"eval_data" path:"in" help:"held-out tasks for greedy pass@1 during training (optional)"`
 	EvalSteps int    `mapstructure:"eval_steps" help:"evaluate every this many rollouts; 0 only at the end"`
 }
 
@@ -72,25 +71,25 @@ func (c *Policy) Validate() error {
 	errs = oneOf(errs, "reward", c.Reward, "rule", "rm")
 	errs = oneOf(errs, "rule_reward", c.RuleReward, "pass_rate", "binary")
 	if c.Reward == "rm" && c.RewardModel == "" {
-		errs = append(errs, errors.New(`key "reward_pretrain": reward=rm needs a reward model directory`))
+		errs = append(errs, keyErr("reward_pretrain", "reward=rm needs a reward model directory"))
 	}
 	if len(c.PromptData) == 0 {
-		errs = append(errs, errors.New(`key "prompt_data": at least one prompt file is needed`))
+		errs = append(errs, keyErr("prompt_data", "at least one prompt file is needed"))
 	}
 	errs = oneOf(errs, "advantage_estimator", c.Estimator, "reinforce", "reinforce_baseline", "rloo", "grpo")
 	errs = oneOf(errs, "kl_estimator", c.KLEstimator, "k1", "k3")
 	if c.ExecTimeout <= 0 {
-		errs = append(errs, fmt.Errorf(`key "exec_timeout": must be > 0, got %s`, c.ExecTimeout))
+		errs = append(errs, keyErr("exec_timeout", "must be > 0, got %s", c.ExecTimeout))
 	}
 	errs = positive(errs, "n_samples_per_prompt", c.SamplesPerPrompt)
 	if (c.Estimator == "rloo" || c.Estimator == "grpo" || c.Estimator == "reinforce_baseline") && c.SamplesPerPrompt < 2 {
-		errs = append(errs, fmt.Errorf(`key "n_samples_per_prompt": %s needs at least 2 samples per prompt`, c.Estimator))
+		errs = append(errs, keyErr("n_samples_per_prompt", "%s needs at least 2 samples per prompt", c.Estimator))
 	}
 	errs = positive(errs, "rollout_batch_size", c.RolloutBatchSize)
 	errs = positive(errs, "train_batch_size", c.TrainBatchSize)
 	errs = positive(errs, "micro_train_batch_size", c.MicroBatchSize)
 	if c.MicroBatchSize > 0 && c.TrainBatchSize%c.MicroBatchSize != 0 {
-		errs = append(errs, fmt.Errorf(`key "train_batch_size": %d is not a multiple of micro_train_batch_size %d`, c.TrainBatchSize, c.MicroBatchSize))
+		errs = append(errs, keyErr("train_batch_size", "%d is not a multiple of micro_train_batch_size %d", c.TrainBatchSize, c.MicroBatchSize))
 	}
 	errs = positive(errs, "max_epochs", c.MaxEpochs)
 	errs = positive(errs, "num_episodes", c.NumEpisodes)
@@ -98,7 +97,7 @@ func (c *Policy) Validate() error {
 	errs = inRange(errs, "eps_clip", c.EpsClip, 0, 1)
 	errs = inRange(errs, "gamma", c.Gamma, 0, 1)
 	if len(c.RewardClipRange) != 2 || c.RewardClipRange[0] >= c.RewardClipRange[1] {
-		errs = append(errs, fmt.Errorf(`key "reward_clip_range": want [lo, hi] with lo < hi, got %v`, c.RewardClipRange))
+		errs = append(errs, keyErr("reward_clip_range", "want [lo, hi] with lo < hi, got %v", c.RewardClipRange))
 	}
 	errs = inRange(errs, "temperature", c.Temperature, 0, 100)
 	errs = inRange(errs, "top_p", c.TopP, 1e-6, 1)

@@ -2,7 +2,6 @@ package configs
 
 import (
 	"errors"
-	"fmt"
 )
 
 // RM is the config of train-rm: a Bradley-Terry reward model (the policy
@@ -14,8 +13,8 @@ type RM struct {
 	Model Model `mapstructure:"model"`
 	Optim Optim `mapstructure:"optim"`
 
-	TrainData    []string `mapstructure:"train_data" help:"pair files (JSONL or Parquet): AceCodePair rows or this project's pair rows"`
-	EvalData     []string `mapstructure:"eval_data" help:"held-out pair files; empty splits eval_fraction off the training pairs"`
+	TrainData    []string `mapstructure:"train_data" path:"in" help:"pair files (JSONL or Parquet): AceCodePair rows or this project's pair rows"`
+	EvalData     []string `mapstructure:"eval_data" path:"in" help:"held-out pair files; empty splits eval_fraction off the training pairs"`
 	EvalFraction float64  `mapstructure:"eval_fraction" help:"fraction of the training questions whose pairs are held out when eval_data is empty (all pairs of a question on one side)"`
 	MaxLength    int      `mapstructure:"max_length" help:"tokens per side (prompt + program); longer sides are truncated and counted"`
 	Preamble     bool     `mapstructure:"preamble" help:"prefix each program with AceCoder's fixed assistant preamble"`
@@ -31,7 +30,7 @@ type RM struct {
 	EvalSteps int    `mapstructure:"eval_steps" help:"evaluate held-out pair accuracy every this many steps; 0 only at the end"`
 	SaveSteps int    `mapstructure:"save_steps" help:"checkpoint every this many steps; 0 only at the end"`
 	KeepLast  int    `mapstructure:"keep_last" help:"checkpoints to keep"`
-	Resume    string `mapstructure:"resume" help:"'' (fresh), 'latest' (newest checkpoint of out_dir) or a checkpoint directory"`
+	Resume    string `mapstructure:"resume" path:"in,except=latest" help:"'' (fresh), 'latest' (newest checkpoint of out_dir) or a checkpoint directory"`
 }
 
 // DefaultRM returns AceCoder's reward-model settings.
@@ -51,14 +50,14 @@ func (c *RM) Validate() error {
 	errs := []error{c.Run.Validate(), c.Model.Validate("model")}
 	errs = c.Optim.validate(errs, "optim")
 	if len(c.TrainData) == 0 {
-		errs = append(errs, errors.New(`key "train_data": at least one pair file is needed`))
+		errs = append(errs, keyErr("train_data", "at least one pair file is needed"))
 	}
 	errs = inRange(errs, "eval_fraction", c.EvalFraction, 0, 0.9)
 	errs = positive(errs, "max_length", c.MaxLength)
 	errs = positive(errs, "train_batch_size", c.TrainBatchSize)
 	errs = positive(errs, "micro_train_batch_size", c.MicroBatchSize)
 	if c.MicroBatchSize > 0 && c.TrainBatchSize%c.MicroBatchSize != 0 {
-		errs = append(errs, fmt.Errorf(`key "train_batch_size": %d is not a multiple of micro_train_batch_size %d`, c.TrainBatchSize, c.MicroBatchSize))
+		errs = append(errs, keyErr("train_batch_size", "%d is not a multiple of micro_train_batch_size %d", c.TrainBatchSize, c.MicroBatchSize))
 	}
 	errs = positive(errs, "max_epochs", c.MaxEpochs)
 	errs = inRange(errs, "head_dropout", c.HeadDropout, 0, 0.99)

@@ -2,7 +2,6 @@ package configs
 
 import (
 	"errors"
-	"fmt"
 
 	"acecoder/backend"
 )
@@ -11,8 +10,8 @@ import (
 // compute backend and the seed.
 type Run struct {
 	Name    string `mapstructure:"name" help:"run name; the run directory is <runs_dir>/<name>-<timestamp> unless out_dir is set"`
-	Runs    string `mapstructure:"runs_dir" help:"parent folder of run directories"`
-	OutDir  string `mapstructure:"out_dir" help:"exact run directory (overrides runs_dir/name-timestamp)"`
+	Runs    string `mapstructure:"runs_dir" path:"out" help:"parent folder of run directories"`
+	OutDir  string `mapstructure:"out_dir" path:"out" help:"exact run directory (overrides runs_dir/name-timestamp)"`
 	Backend string `mapstructure:"backend" help:"compute backend: go | xla:/abs/pjrt_plugin.so | onnx:/abs/libonnxruntime.so"`
 	Seed    int64  `mapstructure:"seed" help:"seed of every random number generator of the run"`
 }
@@ -26,10 +25,10 @@ func DefaultRun(name string) Run {
 func (r Run) Validate() error {
 	var errs []error
 	if r.Name == "" && r.OutDir == "" {
-		errs = append(errs, errors.New(`key "name": must not be empty (or set out_dir)`))
+		errs = append(errs, keyErr("name", "must not be empty (or set out_dir)"))
 	}
 	if _, err := backend.Parse(r.Backend); err != nil {
-		errs = append(errs, fmt.Errorf(`key "backend": %w`, err))
+		errs = append(errs, keyErr("backend", "%v", err))
 	}
 	return errors.Join(errs...)
 }
@@ -37,7 +36,7 @@ func (r Run) Validate() error {
 // positive appends an error naming key when v <= 0.
 func positive[T int | int64 | float64](errs []error, key string, v T) []error {
 	if v <= 0 {
-		return append(errs, fmt.Errorf("key %q: must be > 0, got %v", key, v))
+		return append(errs, keyErr(key, "must be > 0, got %v", v))
 	}
 	return errs
 }
@@ -45,7 +44,7 @@ func positive[T int | int64 | float64](errs []error, key string, v T) []error {
 // inRange appends an error naming key when v is outside [lo, hi].
 func inRange(errs []error, key string, v, lo, hi float64) []error {
 	if v < lo || v > hi {
-		return append(errs, fmt.Errorf("key %q: must be in [%g, %g], got %g", key, lo, hi, v))
+		return append(errs, keyErr(key, "must be in [%g, %g], got %g", lo, hi, v))
 	}
 	return errs
 }
@@ -57,5 +56,5 @@ func oneOf(errs []error, key, v string, allowed ...string) []error {
 			return errs
 		}
 	}
-	return append(errs, fmt.Errorf("key %q: must be one of %q, got %q", key, allowed, v))
+	return append(errs, keyErr(key, "must be one of %q, got %q", allowed, v))
 }

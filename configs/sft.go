@@ -9,7 +9,7 @@ type SFT struct {
 	Model Model `mapstructure:"model"`
 	Optim Optim `mapstructure:"optim"`
 
-	TrainData      []string `mapstructure:"train_data" help:"JSONL rows with question|instruction|prompt and program|response|completion (the toy suite's task files work)"`
+	TrainData      []string `mapstructure:"train_data" path:"in" help:"JSONL rows with question|instruction|prompt and program|response|completion (the toy suite's task files work)"`
 	MaxLength      int      `mapstructure:"max_length" help:"tokens per example (prompt + response); longer examples are skipped and counted"`
 	TrainBatchSize int      `mapstructure:"train_batch_size" help:"examples per optimiser step"`
 	MicroBatchSize int      `mapstructure:"micro_train_batch_size" help:"examples per forward/backward (gradient accumulation)"`
@@ -17,7 +17,7 @@ type SFT struct {
 	MaxSteps       int      `mapstructure:"max_steps" help:"stop after this many optimiser steps; 0 means as many as the epochs give"`
 	SaveSteps      int      `mapstructure:"save_steps" help:"checkpoint every this many steps; 0 only at the end"`
 	KeepLast       int      `mapstructure:"keep_last" help:"checkpoints to keep"`
-	Resume         string   `mapstructure:"resume" help:"'' (fresh), 'latest' or a checkpoint directory"`
+	Resume         string   `mapstructure:"resume" path:"in,except=latest" help:"'' (fresh), 'latest' or a checkpoint directory"`
 }
 
 // DefaultSFT returns settings for small models on the CPU.
@@ -35,7 +35,7 @@ func (c *SFT) Validate() error {
 	errs := []error{c.Run.Validate(), c.Model.Validate("model")}
 	errs = c.Optim.validate(errs, "optim")
 	if len(c.TrainData) == 0 {
-		errs = append(errs, errors.New(`key "train_data": at least one file is needed`))
+		errs = append(errs, keyErr("train_data", "at least one file is needed"))
 	}
 	errs = positive(errs, "max_length", c.MaxLength)
 	errs = positive(errs, "train_batch_size", c.TrainBatchSize)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
@@ -16,7 +17,7 @@ import (
 // Sweep is a parsed sweep file:
 //
 //	name: lr-sweep                 # optional, default the file name
-//	base: configs/rm-tiny.yaml     # config every run starts from (or --config)
+//	base: rm-tiny.yaml             # config every run starts from (or --config), relative to this file
 //	grid:                          # cartesian product of these overrides
 //	  optim.learning_rate: [1.0e-3, 3.0e-4]
 //	  margin: [0, 0.5]
@@ -45,7 +46,7 @@ type Override struct {
 func (r SweepRun) Args() []string {
 	var out []string
 	for _, o := range r.Overrides {
-		out = append(out, "--"+flagName(o.Key)+"="+o.Value)
+		out = append(out, "--"+FlagName(o.Key)+"="+o.Value)
 	}
 	return out
 }
@@ -72,6 +73,12 @@ func LoadSweep(path string, cfg func() any, baseOverride string) (*Sweep, error)
 		return nil, fmt.Errorf("sweep %s: %w", path, err)
 	}
 	s := &Sweep{Name: f.Name, Base: f.Base}
+	if s.Base != "" && !filepath.IsAbs(s.Base) {
+		// Like every path in a config file: relative to the file's folder.
+		if s.Base, err = filepath.Abs(filepath.Join(filepath.Dir(path), s.Base)); err != nil {
+			return nil, fmt.Errorf("sweep %s: base: %w", path, err)
+		}
+	}
 	if baseOverride != "" {
 		s.Base = baseOverride
 	}
@@ -147,10 +154,10 @@ func checkRun(cfg any, base string, run SweepRun) error {
 		return err
 	}
 	for _, o := range run.Overrides {
-		if fs.Lookup(flagName(o.Key)) == nil {
+		if fs.Lookup(FlagName(o.Key)) == nil {
 			return fmt.Errorf("unknown key %q", o.Key)
 		}
-		if err := fs.Set(flagName(o.Key), o.Value); err != nil {
+		if err := fs.Set(FlagName(o.Key), o.Value); err != nil {
 			return fmt.Errorf("key %q: %w", o.Key, err)
 		}
 	}

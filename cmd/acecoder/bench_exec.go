@@ -42,9 +42,10 @@ per round and the CPU time per program of the workers and of this process.`,
 	}
 	cmd.Flags().IntVar(&f.programs, "programs", 500, "programs per round")
 	cmd.Flags().IntVar(&f.tests, "tests", 15, "asserts per program")
-	cmd.Flags().IntVar(&f.workers, "workers", 2, "worker processes")
+	cmd.Flags().IntVar(&f.workers, "exec-workers", 2, "sandboxed worker processes")
 	cmd.Flags().IntVar(&f.rounds, "rounds", 3, "rounds")
 	cmd.Flags().BoolVar(&f.noIsolation, "no-isolation", false, "rlimits only (for comparison)")
+	cli.Alias(cmd, "workers", "exec-workers")
 	return cmd
 }
 

@@ -34,9 +34,10 @@ Prints the rendered text exactly, without an added newline.`,
 	}
 	cmd.Flags().StringVar(&f.config, "tokenizer-config", "", "tokenizer_config.json (chat_template and special tokens)")
 	cmd.Flags().StringVar(&f.casePath, "case", "", `case file (JSON object; "-" for stdin)`)
-	cmd.Flags().StringVar(&f.template, "template", "", "a .jinja file to use instead of the config's chat_template")
+	cmd.Flags().StringVar(&f.template, "chat-template", "", "a .jinja file to use instead of the config's chat_template")
 	cmd.Flags().StringVar(&f.name, "name", "", "named template of a list-form chat_template (default: tool_use with tools, else default)")
 	cmd.Flags().BoolVar(&f.chatML, "chatml", false, "use the plain ChatML fallback template")
+	cli.Alias(cmd, "template", "chat-template")
 	return cmd
 }
 
@@ -45,7 +46,7 @@ func runChatTemplate(stdin io.Reader, out io.Writer, f chatTemplateFlags) error 
 		return cli.Usagef("chat-template: --case is required")
 	}
 	if f.config == "" && f.template == "" && !f.chatML {
-		return cli.Usagef("chat-template: give --tokenizer-config, --template or --chatml")
+		return cli.Usagef("chat-template: give --tokenizer-config, --chat-template or --chatml")
 	}
 	tmpl, err := chatTemplateFor(f)
 	if err != nil {

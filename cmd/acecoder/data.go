@@ -38,17 +38,22 @@ type ioFlags struct {
 	workers           int
 }
 
-func (f *ioFlags) add(fs *pflag.FlagSet) {
+func (f *ioFlags) add(cmd *cobra.Command) {
+	fs := cmd.Flags()
 	fs.StringVar(&f.in, "in", "", "input JSONL")
 	fs.StringVar(&f.out, "out", "", "output JSONL (appended to; ids already there are skipped)")
 	fs.StringVar(&f.failures, "failures", "", "failures JSONL (default: <out>.failures.jsonl)")
-	fs.IntVar(&f.workers, "workers", 8, "rows processed at once")
+	fs.IntVar(&f.workers, "rows-in-flight", 8, "rows processed at once")
+	cli.Alias(cmd, "workers", "rows-in-flight")
 }
 
 // open checks the flags and opens the failures log and a progress bar.
 func (f *ioFlags) open(stage string, quiet bool, log io.Writer) (data.StageIO, func() error, error) {
 	if f.in == "" || f.out == "" {
 		return data.StageIO{}, nil, cli.Usagef("data %s: --in and --out are required", stage)
+	}
+	if err := cli.NeedInputs([2]string{"in", f.in}); err != nil {
+		return data.StageIO{}, nil, err
 	}
 	if f.failures == "" {
 		f.failures = f.out + ".failures.jsonl"
@@ -77,21 +82,25 @@ type llmFlags struct {
 	maxTokens               int
 }
 
-func (f *llmFlags) add(fs *pflag.FlagSet) {
+func (f *llmFlags) add(cmd *cobra.Command) {
+	fs := cmd.Flags()
 	fs.StringVar(&f.endpoint, "endpoint", "", "OpenAI-compatible base URL, e.g. https://api.openai.com/v1 or http://127.0.0.1:8000/v1 (acecoder serve)")
-	fs.StringVar(&f.model, "model", "", "model name")
+	fs.StringVar(&f.model, "endpoint-model", "", "model name at the endpoint (the request's \"model\")")
 	fs.StringVar(&f.keyEnv, "api-key-env", "OPENAI_API_KEY", "environment variable holding the API key (may be unset for local servers)")
 	fs.IntVar(&f.concurrency, "concurrency", 8, "requests in flight")
 	fs.IntVar(&f.retries, "retries", 5, "retries per request on 429, 5xx, timeouts and transport errors")
 	fs.Float64Var(&f.rps, "rps", 0, "requests per second (token bucket; 0 = unlimited)")
 	fs.IntVar(&f.burst, "burst", 1, "token-bucket burst")
-	fs.DurationVar(&f.timeout, "timeout", 2*time.Minute, "per-request timeout")
-	fs.IntVar(&f.maxTokens, "max-tokens", 0, "max_tokens per reply (0: server default)")
+	fs.DurationVar(&f.timeout, "request-timeout", 2*time.Minute, "per-request timeout")
+	fs.IntVar(&f.maxTokens, "generate-max-len", 0, "max_tokens per reply (0: server default)")
+	cli.Alias(cmd, "model", "endpoint-model")
+	cli.Alias(cmd, "timeout", "request-timeout")
+	cli.Alias(cmd, "max-tokens", "generate-max-len")
 }
 
 func (f *llmFlags) client(fl *data.FailureLog) (*data.Client, *data.Prompts, error) {
 	if f.endpoint == "" || f.model == "" {
-		return nil, nil, cli.Usagef("--endpoint and --model are required")
+		return nil, nil, cli.Usagef("--endpoint and --endpoint-model are required")
 	}
 	c, err := data.NewClient(data.ClientConfig{
 		Endpoint: f.endpoint, Model: f.model, APIKey: os.Getenv(f.keyEnv), Concurrency: f.concurrency,
@@ -154,8 +163,8 @@ func newSynthCmd(g *cli.Globals) *cobra.Command {
 			return report(cmd.OutOrStdout(), sum, err)
 		},
 	}
-	files.add(cmd.Flags())
-	llm.add(cmd.Flags())
+	files.add(cmd)
+	llm.add(cmd)
 	cmd.Flags().Float64Var(&temp, "temperature", 0.7, "sampling temperature (AceCoder: 0.7)")
 	cmd.Flags().StringVar(&source, "source", "", "source name for seeds without one")
 	return cmd
@@ -193,8 +202,8 @@ func newFilterCmd(g *cli.Globals) *cobra.Command {
 			return report(cmd.OutOrStdout(), sum, err)
 		},
 	}
-	files.add(cmd.Flags())
-	llm.add(cmd.Flags())
+	files.add(cmd)
+	llm.add(cmd)
 	ex.add(cmd.Flags())
 	cmd.Flags().StringVar(&oracle, "oracle", data.OracleProgram, "oracle program: program (the row's program field) | endpoint (one program from --endpoint, greedy)")
 	cmd.Flags().IntVar(&minTests, "min-tests", 5, "drop questions with fewer kept tests")
@@ -230,15 +239,15 @@ func newSampleCmd(g *cli.Globals) *cobra.Command {
 			return report(cmd.OutOrStdout(), sum, err)
 		},
 	}
-	files.add(cmd.Flags())
-	llm.add(cmd.Flags())
+	files.add(cmd)
+	llm.add(cmd)
 	ex.add(cmd.Flags())
 	fs := cmd.Flags()
 	fs.IntVar(&cfg.N, "n", 16, "programs per question")
 	fs.Float64Var(&cfg.Temperature, "temperature", 0.7, "sampling temperature")
 	fs.Float64Var(&cfg.TopP, "top-p", 1.0, "nucleus sampling top_p")
 	fs.IntVar(&cfg.ShownTests, "shown-tests", 2, "tests shown in the prompt")
-	fs.StringVar(&cfg.ModelName, "model-name", "", "model_name stored in inferences (default --model)")
+	fs.StringVar(&cfg.ModelName, "model-name", "", "model_name stored in inferences (default --endpoint-model)")
 	fs.StringVar(&cfg.Denominator, "denominator", data.DenominatorFiltered, "pass-rate denominator: filtered (tests run) | original (tests synthesized, as AceCoder)")
 	return cmd
 }
@@ -252,6 +261,9 @@ func newPairsCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if cfg.Input == "" || cfg.Output == "" {
 				return cli.Usagef("data pairs: --in and --out are required")
+			}
+			if err := cli.NeedInputs([2]string{"in", cfg.Input}); err != nil {
+				return err
 			}
 			cfg.Log = cmd.ErrOrStderr()
 			sum, err := data.Pairs(cmd.Context(), cfg)
@@ -279,6 +291,9 @@ func newHardCmd() *cobra.Command {
 			if cfg.Input == "" || cfg.Output == "" {
 				return cli.Usagef("data hard: --in and --out are required")
 			}
+			if err := cli.NeedInputs([2]string{"in", cfg.Input}); err != nil {
+				return err
+			}
 			cfg.Log = cmd.ErrOrStderr()
 			sum, err := data.Hard(cmd.Context(), cfg)
 			return report(cmd.OutOrStdout(), sum, err)
@@ -296,6 +311,11 @@ func newStatsCmd() *cobra.Command {
 		Short: "Table-1-style summary (examples, average tests, programs, pairs) of stage outputs or public files",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			for _, path := range args {
+				if err := cli.NeedInputs([2]string{"FILE", path}); err != nil {
+					return err
+				}
+			}
 			for _, path := range args {
 				t, err := data.Stats(cmd.Context(), path)
 				if err != nil {

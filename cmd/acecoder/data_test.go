@@ -28,7 +28,7 @@ func TestDataCommands(t *testing.T) {
 	os.WriteFile(p("seeds.jsonl"), []byte(`{"id":"s1","program":"def sq(x):\n    print(x)\n    return x * x\n"}`+"\n{oops\n"), 0o644)
 
 	code, out, errs := runAcecoder("data", "synth", "-q", "--in", p("seeds.jsonl"), "--out", p("q.jsonl"),
-		"--endpoint", srv.URL, "--model", "m", "--api-key-env", "DATA_TEST_KEY")
+		"--endpoint", srv.URL, "--endpoint-model", "m", "--api-key-env", "DATA_TEST_KEY")
 	if code != 0 || !strings.Contains(out, "written                      1") || !strings.Contains(out, "malformed input lines        1") {
 		t.Fatalf("synth exit %d\n%s\n%s", code, out, errs)
 	}

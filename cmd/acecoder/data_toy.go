@@ -24,7 +24,7 @@ func newToyCmd() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if heldOut < 0 || rl < 0 || heldOut+rl >= 1 {
-				return cli.UsageError{Err: fmt.Errorf("--heldout %g and --rl %g: want non-negative fractions summing below 1", heldOut, rl)}
+				return cli.UsageError{Err: fmt.Errorf("--held-out %g and --rl %g: want non-negative fractions summing below 1", heldOut, rl)}
 			}
 			s := toy.Generate(toy.Options{Seed: seed, TestsPerTask: tests, HeldOutFrac: heldOut, RLFrac: rl})
 			if err := os.MkdirAll(out, 0o755); err != nil {
@@ -43,10 +43,12 @@ func newToyCmd() *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&out, "out", "runs/toy", "output folder")
+	cmd.Flags().StringVar(&out, "out-dir", "runs/toy", "output folder")
 	cmd.Flags().Uint64Var(&seed, "seed", 42, "seed")
 	cmd.Flags().IntVar(&tests, "tests", 10, "asserts per task")
-	cmd.Flags().Float64Var(&heldOut, "heldout", 0.25, "fraction of each family's parameters held out")
+	cmd.Flags().Float64Var(&heldOut, "held-out", 0.25, "fraction of each family's parameters held out")
 	cmd.Flags().Float64Var(&rl, "rl", 0, "fraction of each family's parameters in a third split (rl-tasks.jsonl) for sampling, pairs, the reward model and RL")
+	cli.Alias(cmd, "out", "out-dir")
+	cli.Alias(cmd, "heldout", "held-out")
 	return cmd
 }

@@ -10,7 +10,7 @@ import (
 
 func TestDataToy(t *testing.T) {
 	out := t.TempDir()
-	code, stdout, errs := runAcecoder("data", "toy", "--out", out, "--seed", "3", "--rl", "0.3")
+	code, stdout, errs := runAcecoder("data", "toy", "--out-dir", out, "--seed", "3", "--rl", "0.3")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}

@@ -53,11 +53,12 @@ func newDemoCmd(g *cli.Globals) *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&dir, "out", "runs/demo", "demo folder (an interrupted demo resumes from the stages already done there)")
+	cmd.Flags().StringVar(&dir, "out-dir", "runs/demo", "demo folder (an interrupted demo resumes from the stages already done there)")
 	cmd.Flags().StringVar(&backendSpec, "backend", backend.Default, "compute backend")
 	cmd.Flags().StringVar(&scale, "scale", "full", "full (the README's numbers) or smoke (minutes, for tests)")
 	cmd.Flags().StringVar(&until, "until", "", "stop after this stage ("+strings.Join(demo.StageNames, ", ")+")")
 	cmd.Flags().Int64Var(&seed, "seed", 42, "seed of the task suite and every stage")
 	cmd.Flags().Float64Var(&temperature, "temperature", 0, "sampling temperature of the pairs, best-of-N and RL stages (default: the scale's, 0.7)")
+	cli.Alias(cmd, "out", "out-dir")
 	return cmd
 }

@@ -53,12 +53,12 @@ func newEvalSetup(ctx context.Context, cfg configs.Eval, log func(string, ...any
 	if err != nil {
 		return nil, nil, err
 	}
-	runner, err := rewards.NewRunner(ctx, rewards.RunnerOptions{Workers: cfg.Workers, Timeout: cfg.Timeout})
+	runner, err := rewards.NewRunner(ctx, rewards.RunnerOptions{Workers: cfg.ExecWorkers, Timeout: cfg.ExecTimeout})
 	if err != nil {
 		return nil, nil, err
 	}
-	ev := &eval.Evaluator{Policy: tm, Engine: eng, Exec: runner, Timeout: cfg.Timeout, Batch: cfg.BatchSize,
-		MaxNew: cfg.MaxNewTokens, Seed: uint64(cfg.Seed)}
+	ev := &eval.Evaluator{Policy: tm, Engine: eng, Exec: runner, Timeout: cfg.ExecTimeout, Batch: cfg.BatchSize,
+		MaxNew: cfg.GenerateMaxLen, Seed: uint64(cfg.Seed)}
 	return &evalSetup{tasks: tasks, ev: ev}, func() { runner.Close() }, nil
 }
 
@@ -86,6 +86,7 @@ func newEvalCmd(*cli.Globals) *cobra.Command {
 	cfg := configs.DefaultEval()
 	cmd := &cobra.Command{Use: "eval", Short: "greedy pass@1 and sampled pass@k of a policy on a HumanEval / MBPP / AceCode file", Args: cobra.NoArgs}
 	c := cli.WithConfig(cmd, &cfg)
+	evalAliases(cmd)
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		if printed, err := c.Load(cmd); err != nil || printed {
 			return err
@@ -129,17 +130,23 @@ func newEvalCmd(*cli.Globals) *cobra.Command {
 	return cmd
 }
 
+// evalAliases keeps the flag names of earlier versions working.
+func evalAliases(cmd *cobra.Command) {
+	cli.Alias(cmd, "model", "model-path")
+	cli.Alias(cmd, "workers", "exec-workers")
+	cli.Alias(cmd, "timeout", "exec-timeout")
+	cli.Alias(cmd, "max-new-tokens", "generate-max-len")
+}
+
 func newBoNCmd(*cli.Globals) *cobra.Command {
-	cfg := configs.DefaultEval()
-	cfg.Name, cfg.N = "bon", []int{16}
+	cfg := configs.DefaultBoN()
 	cmd := &cobra.Command{Use: "bon", Short: "best-of-N with a reward model: Greedy / Average / Oracle / RM@N (the paper's Table 2)", Args: cobra.NoArgs}
 	c := cli.WithConfig(cmd, &cfg)
+	evalAliases(cmd)
+	cli.Alias(cmd, "rm", "reward-pretrain")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		if printed, err := c.Load(cmd); err != nil || printed {
 			return err
-		}
-		if cfg.RM == "" {
-			return cli.Usagef(`bon: key "rm": a reward model directory is needed`)
 		}
 		run, err := cli.StartRun(cmd, cfg.Run, &cfg)
 		if err != nil {
@@ -147,7 +154,7 @@ func newBoNCmd(*cli.Globals) *cobra.Command {
 		}
 		defer run.Close()
 		log := func(f string, a ...any) { fmt.Fprintf(cmd.ErrOrStderr(), "bon: "+f+"\n", a...) }
-		s, closeFn, err := newEvalSetup(cmd.Context(), cfg, log)
+		s, closeFn, err := newEvalSetup(cmd.Context(), cfg.Eval, log)
 		if err != nil {
 			return err
 		}
@@ -167,12 +174,12 @@ func newBoNCmd(*cli.Globals) *cobra.Command {
 
 // BestOfN samples max(N) completions per task, checks and scores them, and
 // returns the Table-2 rows.
-func BestOfN(ctx context.Context, s *evalSetup, cfg configs.Eval) ([]eval.BestOfN, error) {
-	rm, err := rewards.LoadRM(ctx, s.ev.Policy.Model.Backend, cfg.RM, rewards.RMLoadOptions{Seed: uint64(cfg.Seed)})
+func BestOfN(ctx context.Context, s *evalSetup, cfg configs.BoN) ([]eval.BestOfN, error) {
+	rm, err := rewards.LoadRM(ctx, s.ev.Policy.Model.Backend, cfg.RewardModel, rewards.RMLoadOptions{Seed: uint64(cfg.Seed)})
 	if err != nil {
 		return nil, err
 	}
-	greedy, sampled, err := s.greedyAndSampled(ctx, cfg, slices.Max(cfg.N))
+	greedy, sampled, err := s.greedyAndSampled(ctx, cfg.Eval, slices.Max(cfg.N))
 	if err != nil {
 		return nil, err
 	}

@@ -53,12 +53,15 @@ order, {"id", "reward", "pass_rate", "passed", "total", "tests": [{"status",
 	}
 	cmd.Flags().StringVar(&f.in, "in", "", "input JSONL of jobs")
 	cmd.Flags().StringVar(&f.out, "out", "", "output JSONL of results")
-	cmd.Flags().IntVar(&f.workers, "workers", 0, "sandboxed worker processes (default: one per CPU)")
-	cmd.Flags().DurationVar(&f.timeout, "timeout", 4*time.Second, "wall-clock limit per test")
-	cmd.Flags().StringVar(&f.reward, "reward", "pass_rate", "reward: pass_rate | binary")
+	cmd.Flags().IntVar(&f.workers, "exec-workers", 0, "sandboxed worker processes (default: one per CPU)")
+	cmd.Flags().DurationVar(&f.timeout, "exec-timeout", 4*time.Second, "wall-clock limit per test")
+	cmd.Flags().StringVar(&f.reward, "rule-reward", "pass_rate", "reward: pass_rate | binary")
 	cmd.Flags().StringVar(&f.python, "python", "", "Python interpreter (default /usr/bin/python3, then python3 on PATH)")
 	addNATSFlags(cmd.Flags(), &f.nats)
 	addKindConfigFlags(cmd.Flags(), &f.queue)
+	cli.Alias(cmd, "workers", "exec-workers")
+	cli.Alias(cmd, "timeout", "exec-timeout")
+	cli.Alias(cmd, "reward", "rule-reward")
 	return cmd
 }
 

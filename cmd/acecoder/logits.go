@@ -27,13 +27,17 @@ transformers' model(input_ids).logits[0] gives them.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if dir == "" {
-				return cli.Usagef("--model DIR is required")
+				return cli.Usagef("--model-path DIR is required")
+			}
+			if err := cli.NeedInputs([2]string{"model-path", dir}); err != nil {
+				return err
 			}
 			return logits(cmd.Context(), cmd.InOrStdin(), cmd.OutOrStdout(), dir, backendSpec)
 		},
 	}
-	cmd.Flags().StringVar(&dir, "model", "", "Hugging Face model directory (config.json + safetensors)")
+	cmd.Flags().StringVar(&dir, "model-path", "", "Hugging Face model directory (config.json + safetensors)")
 	cmd.Flags().StringVar(&backendSpec, "backend", backend.Default, "compute backend: go | xla:/abs/pjrt_plugin.so | onnx:/abs/lib.so")
+	cli.Alias(cmd, "model", "model-path")
 	return cmd
 }
 

@@ -37,7 +37,7 @@ func TestLogitsCommand(t *testing.T) {
 	root.SetIn(strings.NewReader("{\"input_ids\":[1,5,9,200]}\n\n{\"input_ids\":[3]}\n"))
 	root.SetOut(&out)
 	root.SetErr(&errb)
-	if code := cli.Run(context.Background(), root, []string{"logits", "--model", dir}, &errb); code != 0 {
+	if code := cli.Run(context.Background(), root, []string{"logits", "--model-path", dir}, &errb); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
@@ -75,7 +75,7 @@ func TestLogitsCommandRejectsBadIDs(t *testing.T) {
 	var out, errb bytes.Buffer
 	root.SetIn(strings.NewReader(`{"input_ids":[1,100000]}`))
 	root.SetOut(&out)
-	if code := cli.Run(context.Background(), root, []string{"logits", "--model", dir}, &errb); code == 0 ||
+	if code := cli.Run(context.Background(), root, []string{"logits", "--model-path", dir}, &errb); code == 0 ||
 		!strings.Contains(errb.String(), "input_ids[1] = 100000") {
 		t.Errorf("exit %d, stderr %q: want an error naming the bad id", code, errb.String())
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -29,7 +30,6 @@ func init() { register(newLocalSampleCmd) }
 
 func newLocalSampleCmd(g *cli.Globals) *cobra.Command {
 	cfg := configs.DefaultSample()
-	var modelDir, out string
 	cmd := &cobra.Command{
 		Use:   "sample",
 		Short: "sample N completions per prompt from a local model",
@@ -45,16 +45,11 @@ Formats: full (ids, log-probs, mask, finish reason, text) or evalplus
 (task_id, solution).`,
 		Args: cobra.NoArgs,
 	}
-	cmd.Flags().StringVar(&modelDir, "model", "", "model directory (same as --model-path)")
-	cmd.Flags().StringVar(&out, "out", "", "samples JSONL (same as --output)")
 	c := cli.WithConfig(cmd, &cfg)
+	cli.Alias(cmd, "model", "model-path")
+	cli.Alias(cmd, "output", "out")
+	cli.Alias(cmd, "max-new-tokens", "generate-max-len")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		if modelDir != "" {
-			cmd.Flags().Set("model-path", modelDir) //nolint:errcheck // the flag exists
-		}
-		if out != "" {
-			cmd.Flags().Set("output", out) //nolint:errcheck // the flag exists
-		}
 		if printed, err := c.Load(cmd); err != nil || printed {
 			return err
 		}
@@ -63,7 +58,10 @@ Formats: full (ids, log-probs, mask, finish reason, text) or evalplus
 			return err
 		}
 		defer run.Close()
-		return runSample(cmd.Context(), cfg, g.Quiet)
+		if cfg.Out == "" {
+			cfg.Out = filepath.Join(run.Dir, "samples.jsonl")
+		}
+		return runSample(cmd.Context(), cfg, g.Quiet, cmd.ErrOrStderr())
 	}
 	return cmd
 }
@@ -193,10 +191,7 @@ func encodePrompt(t rollout.Text, template string, r promptRow) ([]int32, error)
 	return t.ChatPrompt([]chat.Message{{"role": "user", "content": q}}, "")
 }
 
-func runSample(ctx context.Context, cfg configs.Sample, quiet bool) error {
-	if cfg.Output == "" {
-		return cli.Usagef(`key "output": a samples file is needed`)
-	}
+func runSample(ctx context.Context, cfg configs.Sample, quiet bool, log io.Writer) error {
 	rows, err := readPrompts(cfg.Prompts)
 	if err != nil {
 		return err
@@ -215,10 +210,10 @@ func runSample(ctx context.Context, cfg configs.Sample, quiet bool) error {
 	}
 	opts := rollout.Options{
 		Sampling:     rollout.Sampling{Temperature: cfg.Temperature, TopP: cfg.TopP, TopK: cfg.TopK, ValidVocab: gen.validVocab()},
-		MaxNewTokens: cfg.MaxNewTokens, StopIDs: gen.text.StopIDs(), BatchSize: cfg.BatchSize,
+		MaxNewTokens: cfg.GenerateMaxLen, StopIDs: gen.text.StopIDs(), BatchSize: cfg.BatchSize,
 		Seed: uint64(cfg.Seed), Detokenize: gen.text.Decode,
 	}
-	f, err := os.Create(cfg.Output)
+	f, err := os.Create(cfg.Out)
 	if err != nil {
 		return err
 	}
@@ -240,12 +235,16 @@ func runSample(ctx context.Context, cfg configs.Sample, quiet bool) error {
 		return err
 	}
 	if werr != nil {
-		return fmt.Errorf("sample: %s: %w", cfg.Output, werr)
+		return fmt.Errorf("sample: %s: %w", cfg.Out, werr)
 	}
 	if err := w.Flush(); err != nil {
 		return err
 	}
-	return f.Close()
+	if err := f.Close(); err != nil {
+		return err
+	}
+	fmt.Fprintf(log, "sample: %d samples written to %s\n", len(rows)*cfg.N, cfg.Out)
+	return nil
 }
 
 // finiteFloats encodes non-finite values (the −Inf log-prob of a token

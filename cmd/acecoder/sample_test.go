@@ -56,8 +56,8 @@ func TestSampleCommand(t *testing.T) {
 		t.Run(format, func(t *testing.T) {
 			out := filepath.Join(tmp, format+".jsonl")
 			var errb bytes.Buffer
-			args := []string{"sample", "--model", dir, "--prompts", prompts, "--n", "3", "--max_new_tokens", "6",
-				"--temperature", "0.7", "--out", out, "--format", format, "--out_dir", filepath.Join(tmp, "run-"+format), "-q"}
+			args := []string{"sample", "--model-path", dir, "--prompts", prompts, "--n", "3", "--generate_max_len", "6",
+				"--temperature", "0.7", "--out", out, "--format", format, "--out-dir", filepath.Join(tmp, "run-"+format), "-q"}
 			if code := cli.Run(context.Background(), newRoot(), args, &errb); code != 0 {
 				t.Fatalf("exit %d: %s", code, errb.String())
 			}
@@ -101,9 +101,9 @@ func TestSampleCommandErrors(t *testing.T) {
 		args       []string
 		code       int
 	}{
-		{"no prompts key", "prompts", []string{"sample", "--model", dir, "--prompts", ""}, cli.ExitUsage},
-		{"prompt without text", "no question, prompt or messages", []string{"sample", "--model", dir, "--prompts", bad, "--out", filepath.Join(tmp, "o.jsonl")}, cli.ExitFailure},
-		{"bad temperature", "temperature", []string{"sample", "--model", dir, "--prompts", bad, "--temperature", "-1"}, cli.ExitUsage},
+		{"no prompts key", "prompts", []string{"sample", "--model-path", dir, "--prompts", ""}, cli.ExitUsage},
+		{"prompt without text", "no question, prompt or messages", []string{"sample", "--model-path", dir, "--prompts", bad, "--out", filepath.Join(tmp, "o.jsonl")}, cli.ExitFailure},
+		{"bad temperature", "temperature", []string{"sample", "--model-path", dir, "--prompts", bad, "--temperature", "-1"}, cli.ExitUsage},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -38,21 +38,26 @@ every line back unchanged but for an added reward field (default "reward").`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.rm == "" || o.in == "" {
-				return cli.Usagef("--rm DIR and --in FILE are required")
+				return cli.Usagef("--reward-pretrain DIR and --in FILE are required")
+			}
+			if err := cli.NeedInputs([2]string{"reward-pretrain", o.rm}, [2]string{"in", o.in}); err != nil {
+				return err
 			}
 			return runScore(cmd.Context(), o, cmd.OutOrStdout())
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.rm, "rm", "", "reward-model directory (Hugging Face format, as train-rm writes to <run>/model)")
+	f.StringVar(&o.rm, "reward-pretrain", "", "reward-model directory (Hugging Face format, as train-rm writes to <run>/model)")
 	f.StringVar(&o.in, "in", "", "samples JSONL")
 	f.StringVar(&o.out, "out", "", "output JSONL (default stdout)")
 	f.StringVar(&o.backend, "backend", backend.Default, "compute backend: go | xla:/abs/pjrt_plugin.so | onnx:/abs/lib.so")
 	f.StringVar(&o.field, "field", "reward", "name of the added field")
 	f.StringVar(&o.chatTemplate, "chat-template", "", "chat template: '' from the model directory, 'plain' (ChatML) or a .jinja file")
-	f.IntVar(&o.batch, "batch", 8, "sequences per forward pass")
+	f.IntVar(&o.batch, "batch-size", 8, "sequences per forward pass")
 	f.IntVar(&o.maxLength, "max-length", 2048, "tokens per sample; longer ones are truncated")
 	f.BoolVar(&o.preamble, "preamble", false, "prefix each response with AceCoder's assistant preamble (as in training with preamble: true)")
+	cli.Alias(cmd, "rm", "reward-pretrain")
+	cli.Alias(cmd, "batch", "batch-size")
 	return cmd
 }
 

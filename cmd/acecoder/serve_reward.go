@@ -42,12 +42,16 @@ response (query minus prompt). Point OpenRLHF's --remote_rm_url at it.`,
 		},
 	}
 	cmd.Flags().StringVar(&f.addr, "addr", "127.0.0.1:5000", "listen address")
-	cmd.Flags().IntVar(&f.workers, "workers", 0, "sandboxed worker processes (default: one per CPU)")
-	cmd.Flags().DurationVar(&f.timeout, "timeout", 4*time.Second, "wall-clock limit per test")
-	cmd.Flags().StringVar(&f.reward, "reward", "pass_rate", "reward: pass_rate | binary")
+	cmd.Flags().IntVar(&f.workers, "exec-workers", 0, "sandboxed worker processes (default: one per CPU)")
+	cmd.Flags().DurationVar(&f.timeout, "exec-timeout", 4*time.Second, "wall-clock limit per test")
+	cmd.Flags().StringVar(&f.reward, "rule-reward", "pass_rate", "reward: pass_rate | binary")
 	cmd.Flags().StringVar(&f.python, "python", "", "Python interpreter (default /usr/bin/python3, then python3 on PATH)")
-	cmd.Flags().IntVar(&f.concurrent, "max-concurrent", 4, "requests scored at once")
+	cmd.Flags().IntVar(&f.concurrent, "concurrency", 4, "requests scored at once")
 	cmd.Flags().Int64Var(&f.maxBody, "max-body", 64<<20, "largest request body in bytes (larger: 413)")
+	cli.Alias(cmd, "workers", "exec-workers")
+	cli.Alias(cmd, "timeout", "exec-timeout")
+	cli.Alias(cmd, "reward", "rule-reward")
+	cli.Alias(cmd, "max-concurrent", "concurrency")
 	return cmd
 }
 

@@ -66,7 +66,7 @@ func newWorkerCmd(*cli.Globals) *cobra.Command {
 		Use:   "worker",
 		Short: "execution / scoring worker on a NATS queue",
 		Long: "worker pulls jobs of one kind from a NATS JetStream queue and stores their results.\n" +
-			"Run one per machine: acecoder worker --nats nats://host:4222 --kind exec --slots N",
+			"Run one per machine: acecoder worker --nats nats://host:4222 --kind exec --exec-workers N",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			natsFromEnv(&a.conn)
@@ -77,10 +77,12 @@ func newWorkerCmd(*cli.Globals) *cobra.Command {
 	addNATSFlags(fs, &a.conn)
 	addKindConfigFlags(fs, &a.config)
 	fs.StringVar(&a.kind, "kind", queue.KindExec, "job kind: exec (rm-score is not built yet)")
-	fs.IntVar(&a.slots, "slots", 0, "programs run at once (sandboxed Python workers); default the number of CPUs")
+	fs.IntVar(&a.slots, "exec-workers", 0, "programs run at once (sandboxed Python workers); default the number of CPUs")
 	fs.StringVar(&a.name, "name", "", "worker name in the trainer's metrics (default host:pid)")
 	fs.StringVar(&a.python, "python", "", "Python interpreter (default /usr/bin/python3, then python3 on PATH)")
-	fs.DurationVar(&a.timeout, "timeout", 4*time.Second, "wall limit per test")
+	fs.DurationVar(&a.timeout, "exec-timeout", 4*time.Second, "wall limit per test")
+	cli.Alias(cmd, "slots", "exec-workers")
+	cli.Alias(cmd, "timeout", "exec-timeout")
 	return cmd
 }
 

@@ -35,7 +35,7 @@ func TestSIGKILLLeavesUsableCheckpoint(t *testing.T) {
 	}
 	out := filepath.Join(t.TempDir(), "run")
 	args := []string{"--config", repoFile(t, "configs/rm-tiny.yaml"), "--quiet", "--out_dir", out,
-		"--model-init_config", repoFile(t, "testdata/rm/tiny-config.json"),
+		"--model-path=", "--model-init_config", repoFile(t, "testdata/rm/tiny-config.json"),
 		"--train_data", repoFile(t, "testdata/rm/property-pairs.jsonl"),
 		"--max_length", "96", "--train_batch_size", "4", "--micro_train_batch_size", "4",
 		"--eval_steps", "0", "--save_steps", "1", "--keep_last", "2", "--max_steps", "400", "--resume", "latest"}
@@ -83,7 +83,7 @@ func TestSIGINTWritesFinalCheckpoint(t *testing.T) {
 	}
 	out := filepath.Join(t.TempDir(), "run")
 	cmd := exec.Command(os.Args[0], "--config", repoFile(t, "configs/rm-tiny.yaml"), "--quiet", "--out_dir", out,
-		"--model-init_config", repoFile(t, "testdata/rm/tiny-config.json"),
+		"--model-path=", "--model-init_config", repoFile(t, "testdata/rm/tiny-config.json"),
 		"--train_data", repoFile(t, "testdata/rm/property-pairs.jsonl"),
 		"--max_length", "96", "--train_batch_size", "4", "--micro_train_batch_size", "4",
 		"--eval_steps", "0", "--save_steps", "1000", "--max_steps", "400")

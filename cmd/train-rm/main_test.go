@@ -53,7 +53,7 @@ func TestBadInputExitsTwoWithOneLine(t *testing.T) {
 		{"unknown key", []string{"--config", unknown}, `unknown.yaml:2: unknown key "bogus_key"`},
 		{"wrong type", []string{"--config", wrongType}, `type.yaml:1: key "max_epochs": want integer`},
 		{"missing file", []string{"--config", filepath.Join(dir, "none.yaml")}, "none.yaml: no such file"},
-		{"bad flag value", []string{"--max_epochs", "x"}, "max_epochs"},
+		{"bad flag value", []string{"--max_epochs", "x"}, `invalid argument "x" for "--max-epochs"`},
 		{"unknown flag", []string{"--nope"}, "unknown flag: --nope"},
 	}
 	for _, tc := range tests {
@@ -69,10 +69,15 @@ func TestBadInputExitsTwoWithOneLine(t *testing.T) {
 	}
 }
 
+// A run records its resolved config, with every path absolute, so it can
+// be rerun from anywhere with --config <run>/config.yaml.
 func TestRunDirectoryWritten(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "run")
-	code, _, errs := run(t, "--config", repoFile(t, "configs/rm-tiny.yaml"), "--out_dir", out)
-	if code == cli.ExitUsage {
+	code, _, errs := run(t, "--config", repoFile(t, "configs/rm-tiny.yaml"), "--out_dir", out, "-q",
+		"--model-path=", "--model-init-config", repoFile(t, "testdata/rm/tiny-config.json"),
+		"--train-data", repoFile(t, "testdata/rm/property-pairs.jsonl"), "--max-length", "96",
+		"--train-batch-size", "4", "--micro-train-batch-size", "4", "--max-steps", "1", "--eval-steps", "0")
+	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
 	for _, f := range []string{rundir.ConfigFile, rundir.InfoFile, rundir.MetricsFile} {
@@ -81,7 +86,43 @@ func TestRunDirectoryWritten(t *testing.T) {
 		}
 	}
 	cfg, _ := os.ReadFile(filepath.Join(out, rundir.ConfigFile))
-	if !strings.Contains(string(cfg), "out_dir: "+out) {
-		t.Errorf("config.yaml does not hold the resolved config:\n%s", cfg)
+	abs, _ := filepath.Abs(repoFile(t, "testdata/rm/property-pairs.jsonl"))
+	if !strings.Contains(string(cfg), "out_dir: "+out) || !strings.Contains(string(cfg), "- "+abs) {
+		t.Errorf("config.yaml does not hold the resolved config with absolute paths:\n%s", cfg)
+	}
+}
+
+// A missing input exits 2 naming the key and the file, and leaves no run
+// directory behind.
+func TestMissingInputExitsTwoBeforeRunDirectory(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "run")
+	code, _, errs := run(t, "--model-init-config", repoFile(t, "testdata/rm/tiny-config.json"),
+		"--train-data", filepath.Join(dir, "pairs.jsonl"), "--out-dir", out)
+	if code != cli.ExitUsage || !strings.Contains(errs, `key "train_data": `+filepath.Join(dir, "pairs.jsonl")+": no such file") {
+		t.Errorf("exit %d, stderr %q", code, errs)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("a run directory was made: %v", err)
+	}
+}
+
+// --print-config needs no config file: it prints the defaults with the
+// required keys marked.
+func TestPrintConfigTemplate(t *testing.T) {
+	code, out, errs := run(t, "--print-config")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	for _, want := range []string{"# REQUIRED: give a model directory", "# REQUIRED: at least one pair file is needed\ntrain_data: []"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("template lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestFlagConvention(t *testing.T) {
+	for _, err := range cli.CheckFlags(newRoot()) {
+		t.Error(err)
 	}
 }

@@ -16,7 +16,7 @@ import (
 func TestTrainsAndResumes(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "run")
 	args := []string{"--config", repoFile(t, "configs/rm-tiny.yaml"), "--quiet", "--out_dir", out,
-		"--model-init_config", repoFile(t, "testdata/rm/tiny-config.json"),
+		"--model-path=", "--model-init_config", repoFile(t, "testdata/rm/tiny-config.json"),
 		"--train_data", repoFile(t, "testdata/rm/property-pairs.jsonl"),
 		"--max_length", "96", "--train_batch_size", "8", "--micro_train_batch_size", "4",
 		"--eval_steps", "2", "--save_steps", "2", "--max_steps", "3"}

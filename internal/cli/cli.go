@@ -46,11 +46,14 @@ type Globals struct {
 	Quiet bool // no progress bars
 }
 
-// NewRoot makes a binary's root command with the global flags. Flag parse
-// errors become usage errors.
+// NewRoot makes a binary's root command with the global flags, --version
+// and the flag convention (configs.NormalizeFlagName, inherited by every
+// subcommand added later). Flag parse errors become usage errors.
 func NewRoot(use, short string) (*cobra.Command, *Globals) {
 	g := &Globals{}
-	root := &cobra.Command{Use: use, Short: short, SilenceUsage: true, SilenceErrors: true}
+	root := &cobra.Command{Use: use, Short: short, SilenceUsage: true, SilenceErrors: true, Version: Version()}
+	root.SetVersionTemplate("{{.Name}} {{.Version}}\n")
+	root.SetGlobalNormalizationFunc(configs.NormalizeFlagName)
 	root.PersistentFlags().BoolVarP(&g.Quiet, "quiet", "q", false, "no progress bars")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return UsageError{err} })
 	return root, g
@@ -72,8 +75,11 @@ func Main(root *cobra.Command) {
 	os.Exit(code)
 }
 
-// Run executes root with args and returns the exit code.
+// Run executes root with args and returns the exit code: 2 for a bad
+// command line, config or missing input (UsageError and cobra's own
+// command-line errors), 1 for a failure during the work.
 func Run(ctx context.Context, root *cobra.Command, args []string, stderr io.Writer) int {
+	usageArgs(root)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
@@ -82,10 +88,21 @@ func Run(ctx context.Context, root *cobra.Command, args []string, stderr io.Writ
 	name := root.Name()
 	fmt.Fprintf(stderr, "%s: %s\n", name, oneLine(err.Error()))
 	var ue UsageError
-	if errors.As(err, &ue) || strings.HasPrefix(err.Error(), "unknown command") || strings.HasPrefix(err.Error(), "unknown flag") {
+	if errors.As(err, &ue) || isCobraUsage(err.Error()) {
 		return ExitUsage
 	}
 	return ExitFailure
+}
+
+// isCobraUsage recognises the command-line errors cobra returns as plain
+// errors.
+func isCobraUsage(msg string) bool {
+	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "required flag", "invalid argument"} {
+		if strings.HasPrefix(msg, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // oneLine joins a multi-line error (errors.Join) with "; ".
@@ -105,23 +122,30 @@ type Config struct {
 func WithConfig(cmd *cobra.Command, cfg any) *Config {
 	c := &Config{cfg: cfg}
 	cmd.Flags().StringVar(&c.file, "config", "", "YAML config file (keys as below; flags and ACECODER_* environment variables override it)")
-	cmd.Flags().BoolVar(&c.print, "print-config", false, "print the resolved config as YAML and exit")
+	cmd.Flags().BoolVar(&c.print, "print-config", false, "print the resolved config as YAML and exit (a template: keys that still need a value are marked REQUIRED)")
 	if err := configs.BindFlags(cmd.Flags(), cfg); err != nil {
 		panic(err) // a config struct the flag binder cannot handle is a programming error
 	}
 	return c
 }
 
-// Load resolves the config from defaults, file, environment and flags. With
-// --print-config it prints the result and reports printed=true.
+// Load resolves the config from defaults, file, environment and flags, and
+// makes its paths absolute. With --print-config it prints the result,
+// valid or not, with the keys that need attention marked, and reports
+// printed=true.
 func (c *Config) Load(cmd *cobra.Command) (printed bool, err error) {
-	if err := configs.Load(c.cfg, configs.Sources{File: c.file, Flags: cmd.Flags()}); err != nil {
+	src := configs.Sources{File: c.file, Flags: cmd.Flags(), NoValidate: c.print}
+	if err := configs.Load(c.cfg, src); err != nil {
 		return false, UsageError{err}
 	}
 	if !c.print {
-		return false, nil
+		return false, configs.AbsPaths(c.cfg)
 	}
-	text, err := configs.YAML(c.cfg)
+	var problems error
+	if v, ok := c.cfg.(configs.Validator); ok {
+		problems = v.Validate()
+	}
+	text, err := configs.MarkedYAML(c.cfg, problems)
 	if err != nil {
 		return false, err
 	}
@@ -129,8 +153,13 @@ func (c *Config) Load(cmd *cobra.Command) (printed bool, err error) {
 	return true, err
 }
 
-// StartRun creates the run directory of a command with its resolved config.
+// StartRun checks that every input the config names exists (a usage error
+// otherwise, with nothing created) and creates the run directory of a
+// command with its resolved config.
 func StartRun(cmd *cobra.Command, run configs.Run, cfg any) (*rundir.Run, error) {
+	if err := configs.CheckInputs(cfg); err != nil {
+		return nil, UsageError{fmt.Errorf("missing input: %w", err)}
+	}
 	text, err := configs.YAML(cfg)
 	if err != nil {
 		return nil, err

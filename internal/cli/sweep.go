@@ -50,7 +50,7 @@ type SweepResult struct {
 const doneFile = "done.json"
 
 // RunSweep runs each member of s as a child process of the binary with
-// --out_dir Root/<name> and the member's overrides, Parallel at a time.
+// --out-dir Root/<name> and the member's overrides, Parallel at a time.
 // Finished runs are skipped, so an interrupted sweep resumes where it
 // stopped; a run that has checkpoints is resumed from its latest. It writes
 // summary.json and summary.tsv in Root and returns the results.
@@ -126,7 +126,7 @@ func runOne(ctx context.Context, run configs.SweepRun, opts SweepOptions) SweepR
 		res.Status, res.Error = "failed", err.Error()
 		return res
 	}
-	args := append(slices.Clone(opts.Args), "--out_dir="+dir, "--quiet")
+	args := append(slices.Clone(opts.Args), "--out-dir="+dir, "--quiet")
 	if steps, _ := filepath.Glob(filepath.Join(dir, "step-*")); len(steps) > 0 {
 		args = append(args, "--resume=latest")
 	}
@@ -239,7 +239,7 @@ func AddSweepFlags(cmd *cobra.Command) *SweepFlags {
 
 // Run runs the sweep when --sweep was given and reports whether it did.
 // newCfg returns a config holding the command's defaults. The sweep goes
-// to --out_dir, or runs/sweep-<name>.
+// to --out-dir, or runs/sweep-<name>.
 func (s *SweepFlags) Run(cmd *cobra.Command, c *Config, newCfg func() any, quiet bool) (bool, error) {
 	if s.file == "" {
 		return false, nil
@@ -247,7 +247,7 @@ func (s *SweepFlags) Run(cmd *cobra.Command, c *Config, newCfg func() any, quiet
 	var extra []string
 	cmd.Flags().Visit(func(f *pflag.Flag) {
 		switch f.Name {
-		case "sweep", "parallel", "config", "out_dir", "quiet":
+		case "sweep", "parallel", "config", "out-dir", "quiet":
 		default:
 			extra = append(extra, f.Name)
 		}
@@ -260,7 +260,7 @@ func (s *SweepFlags) Run(cmd *cobra.Command, c *Config, newCfg func() any, quiet
 		return true, UsageError{err}
 	}
 	root := filepath.Join("runs", "sweep-"+sw.Name)
-	if f := cmd.Flags().Lookup("out_dir"); f != nil && f.Changed {
+	if f := cmd.Flags().Lookup("out-dir"); f != nil && f.Changed {
 		root = f.Value.String()
 	}
 	var args []string
@@ -276,4 +276,4 @@ func (s *SweepFlags) Run(cmd *cobra.Command, c *Config, newCfg func() any, quiet
 }
 
 // ErrSweepUsage is returned when --sweep is combined with flags it cannot honour.
-var ErrSweepUsage = errors.New("--sweep takes --config (the base), --out_dir and --parallel; other keys go in the sweep file")
+var ErrSweepUsage = errors.New("--sweep takes --config (the base), --out-dir and --parallel; other keys go in the sweep file")

@@ -14,8 +14,8 @@ import (
 )
 
 // When ACECODER_SWEEP_CHILD is set the test binary acts as a training
-// command: it writes a metrics log derived from its flags into --out_dir
-// and fails for --max_epochs=13.
+// command: it writes a metrics log derived from its flags into --out-dir
+// and fails for --max-epochs=13.
 func TestMain(m *testing.M) {
 	if os.Getenv("ACECODER_SWEEP_CHILD") != "" {
 		os.Exit(fakeTrainer(os.Args[1:]))
@@ -29,11 +29,11 @@ func fakeTrainer(args []string) int {
 	for _, a := range args {
 		k, v, _ := strings.Cut(strings.TrimPrefix(a, "--"), "=")
 		vals[k] = v
-		if k == "out_dir" {
+		if k == "out-dir" {
 			dir = v
 		}
 	}
-	if vals["max_epochs"] == "13" {
+	if vals["max-epochs"] == "13" {
 		fmt.Fprintln(os.Stderr, "unlucky")
 		return 1
 	}
@@ -43,7 +43,7 @@ func fakeTrainer(args []string) int {
 	}
 	defer m.Close()
 	var lr float64
-	fmt.Sscan(vals["optim-learning_rate"], &lr)
+	fmt.Sscan(vals["optim-learning-rate"], &lr)
 	_ = m.Log(1, map[string]float64{"loss/train": 1})
 	_ = m.Log(2, map[string]float64{"loss/train": lr, "eval/accuracy": float64(len(args))})
 	// Count invocations so the test can see that finished runs are skipped.
@@ -82,7 +82,7 @@ runs:
 	if got := strings.Join(names, " "); got != want {
 		t.Errorf("runs = %s\nwant   %s", got, want)
 	}
-	if got := strings.Join(s.Runs[1].Args(), " "); got != "--margin=0 --optim-learning_rate=0.01" {
+	if got := strings.Join(s.Runs[1].Args(), " "); got != "--margin=0 --optim-learning-rate=0.01" {
 		t.Errorf("args = %s", got)
 	}
 }

@@ -10,19 +10,9 @@ import (
 	"strings"
 	"testing"
 	"time"
-)
 
-// requireE2E turns a missing prerequisite of an end-to-end test into a
-// failure where CI asks for it (.ci/run sets ACECODER_E2E=1 after
-// installing Node.js, the npm packages and Chromium), and into a skip
-// naming what to install elsewhere.
-func requireE2E(t *testing.T, missing string) {
-	t.Helper()
-	if os.Getenv("ACECODER_E2E") == "1" {
-		t.Fatalf("ACECODER_E2E=1 but %s", missing)
-	}
-	t.Skip(missing)
-}
+	"acecoder/internal/e2e"
+)
 
 // The official openai npm client (pinned in testdata/openai-client) lists
 // the model, gets a whole and a streamed chat completion with usage, uses
@@ -31,11 +21,11 @@ func requireE2E(t *testing.T, missing string) {
 func TestOfficialOpenAINodeClient(t *testing.T) {
 	node, err := exec.LookPath("node")
 	if err != nil {
-		requireE2E(t, "node is not installed (apt-get install nodejs)")
+		e2e.Require(t, "node is not installed (apt-get install nodejs)")
 	}
 	dir := filepath.Join("testdata", "openai-client")
 	if _, err := os.Stat(filepath.Join(dir, "node_modules", "openai", "package.json")); err != nil {
-		requireE2E(t, "the openai npm package is not installed (npm ci --prefix serve/testdata/openai-client)")
+		e2e.Require(t, "the openai npm package is not installed (npm ci --prefix serve/testdata/openai-client)")
 	}
 	base, log := testServer(t, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)

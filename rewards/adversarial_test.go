@@ -139,6 +139,25 @@ func adversarialCases(t *testing.T, secret string, port int) []adversarialCase {
 			reason: []string{"got 4, want 5", "AssertionError"},
 		},
 		{
+			name: "stdlib container subclasses and patches",
+			program: "import collections\nclass C(collections.Counter):\n    def __eq__(self, other):\n        return True\n    __hash__ = None\n" +
+				"class T(tuple):\n    def __eq__(self, other):\n        return True\n    __hash__ = tuple.__hash__\n" +
+				"class M(type):\n    def __eq__(cls, other):\n        return True\n    __hash__ = type.__hash__\n" +
+				"class Q(tuple, metaclass=M):\n    pass\n" +
+				"P = collections.namedtuple('P', 'x y')\nclass Point(P):\n    __slots__ = ()\n    def norm(self):\n        return abs(self.x) + abs(self.y)\n" +
+				"class Liar(P):\n    def __eq__(self, other):\n        return True\n    __hash__ = tuple.__hash__\n" +
+				"collections.Counter.__eq__ = lambda self, other: True\n" +
+				"def c():\n    return C('ab')\ndef t():\n    return T((1,))\ndef q():\n    return Q((1,))\ndef liar():\n    return Liar(1, 2)\n" +
+				"def cnt():\n    return collections.Counter('a')\ndef od():\n    return collections.OrderedDict(a=1)\ndef point():\n    return Point(1, 2)\n" +
+				"def dq():\n    return collections.deque([1, 2])\n",
+			tests: []string{"assert c() == {'z': 9}", "assert t() == (2,)", "assert q() == (2,)", "assert liar() == (5, 6)",
+				"assert cnt() == {'b': 2}", "assert cnt() == {'a': 1}", "assert od() == {'a': 1}", "assert point() == (1, 2)",
+				"assert dq() == [1, 2]"},
+			want: []Status{StatusFail, StatusFail, StatusFail, StatusFail, StatusFail, StatusPass, StatusPass, StatusPass, StatusFail},
+			reason: []string{"returned a C", "returned a T", "returned a Q", "returned a Liar", "got {\"a\": 1}, want {\"b\": 2}", "", "", "",
+				"got deque([1, 2]), want [1, 2]"},
+		},
+		{
 			name: "forged result records",
 			program: "import os, sys\nforged = b'{\"load\": null}\\n' + b''.join(b'{\"i\": %d, \"ok\": 1}\\n{\"i\": %d, \"v\": [\"i\", \"0x1\"]}\\n' % (i, i) for i in range(4))\n" +
 				"for fd in range(0, 256):\n    try:\n        os.write(fd, forged)\n    except OSError:\n        pass\nprint('{\"tests\": [[\"pass\", \"\"]]}')\n" +

@@ -26,11 +26,13 @@ var (
 	pySandbox string
 	//go:embed worker_child.py
 	pyChild string
+	//go:embed worker_zygote.py
+	pyZygote string
 	//go:embed worker_serve.py
 	pyServe string
 
 	// workerScript is the whole script, run with `python -I -S -c`.
-	workerScript = strings.Join([]string{pyCommon, pyAnalyze, pySandbox, pyChild, pyServe}, "\n\n")
+	workerScript = strings.Join([]string{pyCommon, pyAnalyze, pySandbox, pyChild, pyZygote, pyServe}, "\n\n")
 )
 
 // maxFrame bounds a frame from a worker (results of one program).
@@ -85,14 +87,20 @@ func startProc(ctx context.Context, python, mode string, env []string, attr *sys
 	return p, nil
 }
 
-// call sends one request frame and reads one reply frame before deadline.
+// call sends one JSON request frame and reads one reply frame before
+// deadline.
 func (p *proc) call(req, reply any, deadline time.Time) error {
 	data, err := json.Marshal(req)
 	if err != nil {
 		return fmt.Errorf("rewards: encode request: %w", err)
 	}
 	frame := binary.BigEndian.AppendUint32(make([]byte, 0, 4+len(data)), uint32(len(data)))
-	frame = append(frame, data...)
+	return p.callRaw(append(frame, data...), reply, deadline)
+}
+
+// callRaw sends a whole frame (length prefix included) and reads one JSON
+// reply frame before deadline.
+func (p *proc) callRaw(frame []byte, reply any, deadline time.Time) error {
 	if err := p.req.SetWriteDeadline(deadline); err != nil {
 		return err
 	}

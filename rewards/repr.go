@@ -52,6 +52,10 @@ func (v pyValue) writeRepr(sb *strings.Builder) {
 			sb.WriteString(",")
 		}
 		sb.WriteString(closing)
+	case 'q':
+		sb.WriteString("deque(")
+		pyValue{kind: 'l', items: v.items}.writeRepr(sb)
+		sb.WriteString(")")
 	case 'd':
 		sb.WriteString("{")
 		for i := 0; i+1 < len(v.items); i += 2 {

@@ -29,6 +29,7 @@ type RunnerOptions struct {
 	TmpBytes       int64         // size of the per-program tmpfs working directory; default 32 MiB
 	OutputBytes    int           // captured stdout+stderr per program; default 16 KiB
 	BaseUID        int           // worker i runs programs as uid/gid BaseUID+i; default 61000
+	Preload        []string      // modules each zygote imports before its first fork; default DefaultPreload
 	Logger         *slog.Logger  // warnings about protections not in force; default slog.Default()
 	// NoIsolation runs programs without namespaces, uid switch, seccomp or
 	// cgroups (rlimits only). For comparison benchmarks; never for RL.
@@ -77,6 +78,9 @@ func (o *RunnerOptions) setDefaults() error {
 	}
 	if o.BaseUID <= 0 {
 		o.BaseUID = 61000
+	}
+	if o.Preload == nil {
+		o.Preload = DefaultPreload
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()

@@ -2,6 +2,7 @@ package rewards
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -10,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // preparedJob is a job after analysis: what the worker receives, plus the
@@ -71,6 +74,8 @@ type workerConfig struct {
 	TmpInodes int64            `json:"tmp_inodes"`
 	OutputCap int              `json:"output_cap"`
 	Workdir   string           `json:"workdir"`
+	Preload   []string         `json:"preload"`
+	PivotRoot int              `json:"sys_pivot_root"`
 }
 
 func (s *slot) config() workerConfig {
@@ -82,6 +87,7 @@ func (s *slot) config() workerConfig {
 			"as": o.MemoryBytes, "fsize": o.MaxFileBytes, "nofile": int64(o.MaxOpenFiles), "nproc": 0,
 		},
 		TmpBytes: o.TmpBytes, TmpInodes: 4096, OutputCap: o.OutputBytes, Workdir: s.workdir,
+		Preload: o.Preload, PivotRoot: unix.SYS_PIVOT_ROOT,
 	}
 	if cfg.Isolate {
 		cfg.Rlimits["nproc"] = int64(o.MaxProcs)
@@ -177,12 +183,36 @@ type workerReply struct {
 	Infra  string              `json:"infra"`
 }
 
-type workerJob struct {
-	Program string              `json:"program"`
-	Setup   string              `json:"setup,omitempty"`
-	Raw     []map[string]string `json:"tests"`
-	Timeout float64             `json:"timeout"`
-	Budget  float64             `json:"budget"`
+// jobFrame encodes a job for the worker: a length-prefixed frame of three
+// sections, the header JSON and the tests JSON (each after its 4-byte
+// length) and the child payload (the program's 4-byte length, the program,
+// the setup), which the worker forwards without decoding.
+func jobFrame(pj preparedJob) ([]byte, error) {
+	head, err := json.Marshal(map[string]any{"n": len(pj.tests), "timeout": pj.timeout.Seconds(), "budget": pj.budget.Seconds()})
+	if err != nil {
+		return nil, err
+	}
+	raw := make([][2]string, len(pj.tests))
+	for i, at := range pj.tests {
+		raw[i] = [2]string{string(at.Kind), at.Code}
+		if at.Kind == kindBad {
+			raw[i][1] = at.Reason // the worker reports it as the test's error
+		}
+	}
+	tests, err := json.Marshal(raw)
+	if err != nil {
+		return nil, err
+	}
+	n := 4 + len(head) + 4 + len(tests) + 4 + len(pj.program) + len(pj.setup)
+	if n > maxFrame {
+		return nil, fmt.Errorf("rewards: job of %d bytes", n)
+	}
+	be := binary.BigEndian
+	f := be.AppendUint32(make([]byte, 0, 4+n), uint32(n))
+	f = append(be.AppendUint32(f, uint32(len(head))), head...)
+	f = append(be.AppendUint32(f, uint32(len(tests))), tests...)
+	f = append(be.AppendUint32(f, uint32(len(pj.program))), pj.program...)
+	return append(f, pj.setup...), nil
 }
 
 // do runs one job on this slot's worker. A worker that dies or hangs is
@@ -198,17 +228,13 @@ func (s *slot) do(ctx context.Context, t task) (Result, error) {
 			return Result{ID: pj.id}, err
 		}
 	}
-	wj := workerJob{Program: pj.program, Setup: pj.setup, Timeout: pj.timeout.Seconds(), Budget: pj.budget.Seconds()}
-	for _, at := range pj.tests {
-		code := at.Code
-		if at.Kind == kindBad {
-			code = at.Reason // the worker reports it as the test's error
-		}
-		wj.Raw = append(wj.Raw, map[string]string{"kind": string(at.Kind), "code": code})
+	frame, err := jobFrame(pj)
+	if err != nil {
+		return Result{ID: pj.id}, err
 	}
 	grace := pj.timeout + 5*time.Second
 	var reply workerReply
-	err := s.p.call(wj, &reply, time.Now().Add(pj.budget+grace))
+	err = s.p.callRaw(frame, &reply, time.Now().Add(pj.budget+grace))
 	if err == nil && len(reply.Tests) != len(pj.tests) {
 		err = fmt.Errorf("rewards: worker returned %d verdicts for %d tests", len(reply.Tests), len(pj.tests))
 	}

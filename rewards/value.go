@@ -18,7 +18,7 @@ import (
 // exist here, so equality below is Python's equality for those types and
 // nothing the program defines can take part in it.
 type pyValue struct {
-	kind  byte     // b i f c n s y l t d e
+	kind  byte     // b i f c n s y l t d e q (deque)
 	b     bool     // kind b
 	i     *big.Int // kind i
 	re    float64  // kinds f, c
@@ -94,7 +94,7 @@ func fromTree(t any, depth int) (pyValue, error) {
 		if v.kind == 'S' {
 			v.kind = 's'
 		}
-	case 'l', 't', 'd', 'e':
+	case 'l', 't', 'd', 'e', 'q':
 		return itemsFromTree(v, arr, depth)
 	default:
 		ok = false
@@ -192,7 +192,8 @@ func numEqual(a, b pyValue) bool {
 
 // pyEqual is Python's == restricted to built-in values: numbers compare
 // across bool/int/float/complex, list != tuple, set == frozenset, dicts
-// compare by key equality regardless of order, str != bytes.
+// compare by key equality regardless of order, str != bytes, a deque
+// equals only a deque.
 func pyEqual(a, b pyValue) bool {
 	if a.isNumber() && b.isNumber() {
 		return numEqual(a, b)
@@ -205,7 +206,7 @@ func pyEqual(a, b pyValue) bool {
 		return true
 	case 's', 'y':
 		return a.s == b.s
-	case 'l', 't':
+	case 'l', 't', 'q':
 		if len(a.items) != len(b.items) {
 			return false
 		}

@@ -19,6 +19,12 @@ var equalityPairs = [][2]string{
 	{"{(1, 2)}", "{(1.0, 2)}"}, {"set()", "{}"}, {"None", "None"}, {"None", "0"}, {"[]", "()"}, {"''", "b''"},
 	{"{'a': [1, {2}]}", "{'a': [1, {2.0}]}"}, {"(1+2j)", "(1+2j)"}, {"(1+2j)", "1"}, {"0.5", "(0.5+0j)"},
 	{"{1: 2}", "{True: 2.0}"}, {"[1, 2]", "[2, 1]"}, {"{1.5: 'x'}", "{1.5: 'x'}"}, {"b'\\x00\\xff'", "b'\\x00\\xff'"},
+	// Standard-library containers against literals.
+	{"collections.Counter('abca')", "{'a': 2, 'b': 1, 'c': 1}"}, {"collections.Counter({'a': 0})", "{}"},
+	{"collections.Counter({'a': 1})", "{'a': 1.0}"}, {"collections.defaultdict(list, {1: [2]})", "{1: [2]}"},
+	{"collections.OrderedDict([(1, 2), (3, 4)])", "{3: 4, 1: 2}"}, {"collections.namedtuple('P', 'x y')(1, 2)", "(1, 2)"},
+	{"collections.namedtuple('P', 'x y')(1, 2)", "[1, 2]"}, {"collections.deque([1, 2])", "[1, 2]"},
+	{"collections.deque([1, 2])", "(1, 2)"}, {"[collections.Counter('a'), collections.namedtuple('Q', 'a')(3)]", "[{'a': 1}, (3,)]"},
 }
 
 // TestPyEqualMatchesPython serialises both sides with the worker's own
@@ -32,7 +38,7 @@ func TestPyEqualMatchesPython(t *testing.T) {
 	for _, p := range equalityPairs {
 		lines = append(lines, p[0]+"\t"+p[1])
 	}
-	prog := `import sys, json
+	prog := `import sys, json, collections
 src = open(sys.argv[1]).read()
 g = {"__name__": "worker"}
 exec(src, g)
@@ -84,6 +90,7 @@ func TestReprOfValues(t *testing.T) {
 		{"tuple1", `["t",[["i","0x1"]]]`, "(1,)"},
 		{"dict", `["d",[[["s","k"],["f","inf"]]]]`, `{"k": inf}`},
 		{"bytes", `["y","00ff"]`, `b"\x00\xff"`},
+		{"deque", `["q",[["i","0x1"],["i","0x2"]]]`, "deque([1, 2])"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -24,55 +24,61 @@ def make_encoder():
     return lambda obj: join(enc(obj, 0))
 
 
-def close_fds_except(keep):
-    """Close every descriptor above 2 except those in keep."""
-    low = 3
-    for fd in sorted(keep):
-        if fd >= low:
-            os.closerange(low, fd)
-            low = fd + 1
-    os.closerange(low, 1 << 16)
+def read_payload(fd):
+    """The program and setup, as the worker forwarded them: a 4-byte
+    length, then the program's length and UTF-8 bytes, then the setup's."""
+    data = read_exact(fd, int.from_bytes(read_exact(fd, 4), "big"))
+    k = int.from_bytes(data[:4], "big")
+    return data[4:4 + k].decode("utf-8", "surrogatepass"), data[4 + k:].decode("utf-8", "surrogatepass")
 
 
-def child_main(box, tests, start, job_r, res_w, out_w, cpu_seconds, ser):
+def child_main(box, tests, start, cpu_seconds, ser, enc):
     """Runs in the child forked by the zygote: never returns. The program
-    arrives on job_r only now, so the zygote never holds any job's code."""
+    arrives on JOB_FD only now, so the zygote never holds any job's code.
+    The zygote has already put the descriptors in place."""
     try:
-        os.dup2(out_w, 1)
-        os.dup2(out_w, 2)
-        os.dup2(os.open("/dev/null", os.O_RDONLY), 0)
-        close_fds_except((job_r, res_w))
+        os.closerange(CTL_FD, 1 << 16)
         try:
             box.enter(cpu_seconds)
-            job = read_frame(job_r)
-            os.close(job_r)
+            program, setup = read_payload(JOB_FD)
+            os.close(JOB_FD)
         except BaseException as e:
-            os.write(res_w, (json.dumps({"sandbox": describe(e)}) + "\n").encode())
+            os.write(REC_FD, (json.dumps({"sandbox": describe(e)}) + "\n").encode())
             return
-        run_tests(job, tests, start, res_w, ser)
+        run_tests(program, setup, tests, start, ser, enc)
     except BaseException:
         pass
     finally:
         os._exit(0)
 
 
-def run_tests(job, tests, start, res_w, ser):
+def run_tests(program, setup, tests, start, ser, enc):
     # Everything the harness needs is bound locally before untrusted code
-    # runs, so patched builtins or modules do not change how it behaves.
-    _write, _dumps, _exec, _eval, _compile = os.write, make_encoder(), exec, eval, compile
+    # runs (the encoder even before the fork), so patched builtins or
+    # modules do not change how it behaves.
+    _write, _dumps, _exec, _eval, _compile, res_w = os.write, enc, exec, eval, compile, REC_FD
     _Base, _Assert, _Unser, _describe = BaseException, AssertionError, Unserialisable, describe
     _range, _len, _str = range, len, str
+    _flush = (sys.stdout.flush, sys.stderr.flush)
 
     def emit(rec):
+        # What the program printed reaches the output pipe before its
+        # record, so nothing is lost when the worker kills the child after
+        # the last one (C-level flush methods, bound before the program).
+        for f in _flush:
+            try:
+                f()
+            except _Base:
+                pass
         data = (_dumps(rec) + "\n").encode()
         while data:
             data = data[_write(res_w, data):]
 
     g = {"__name__": "solution", "__builtins__": builtins}
     try:
-        _exec(_compile(job["program"], "<program>", "exec"), g)
-        if job.get("setup"):
-            _exec(_compile(job["setup"], "<setup>", "exec"), g)
+        _exec(_compile(program, "<program>", "exec"), g)
+        if setup:
+            _exec(_compile(setup, "<setup>", "exec"), g)
     except _Base as e:
         emit({"load": _describe(e)})
         return

@@ -6,7 +6,6 @@ libc = None
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
 MNT_DETACH = 2
-SYS_PIVOT_ROOT = 155
 PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 1, 38, 22, 2
 
 
@@ -59,7 +58,9 @@ def build_root(cfg):
         cfg["tmp_bytes"], cfg["tmp_inodes"], cfg["uid"], cfg["uid"])
     mount("tmpfs", root + "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, opts)
     os.mkdir(root + "/.old")
-    check(libc.syscall(SYS_PIVOT_ROOT, root.encode(), (root + "/.old").encode()), "pivot_root")
+    # The syscall number comes from the Go side (unix.SYS_PIVOT_ROOT for
+    # the architecture it was built for): 155 on amd64, 41 on arm64.
+    check(libc.syscall(cfg["sys_pivot_root"], root.encode(), (root + "/.old").encode()), "pivot_root")
     os.chdir("/")
     umount("/.old")
     os.rmdir("/.old")
@@ -95,8 +96,10 @@ class Sandbox:
                 except OSError:
                     pass
         if self.isolated:
-            os.chown(self.workdir, self.uid, self.uid)
-            os.chmod(self.workdir, 0o700)
+            st = os.stat(self.workdir)
+            if st.st_uid != self.uid or st.st_gid != self.uid or st.st_mode & 0o7777 != 0o700:
+                os.chown(self.workdir, self.uid, self.uid)
+                os.chmod(self.workdir, 0o700)
 
     def confine_worker(self):
         """Limits that children inherit at fork, applied once to the worker
@@ -114,24 +117,37 @@ class Sandbox:
             check(libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
             check(libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(self.filter), 0, 0), "seccomp")
 
+    def confine_zygote(self):
+        """What every child needs and the zygote may have too: no
+        supplementary groups, the working directory, and an OOM score the
+        kernel may act on (the worker's -1000 would be inherited)."""
+        if self.isolated:
+            os.setgroups([])
+        os.chdir(self.workdir)
+        try:
+            with open("/proc/self/oom_score_adj", "w") as f:
+                f.write("0")
+        except OSError:
+            pass
+
     def enter(self, cpu_seconds):
         """Runs in the child before any untrusted code."""
         if self.isolated:
-            os.setgroups([])
             os.setresgid(self.uid, self.uid, self.uid)
             os.setresuid(self.uid, self.uid, self.uid)
         else:
             os.setsid()
-        os.chdir(self.workdir)
         cpu = max(1, int(cpu_seconds + 0.999))
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
 
-    def kill_all(self, pid):
-        """Kill every process of the sandbox (but not the zygote)."""
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+    def kill_all(self, pid, alive):
+        """Kill every process of the sandbox (but not the zygote). pid is
+        the child; alive says whether the zygote has not reaped it yet."""
+        if alive:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         if self.isolated:
             # Every sandboxed process runs as the sandbox uid (no_new_privs:
             # setuid programs cannot change that), so one kill(-1) sent with

@@ -87,6 +87,17 @@ func (c *Client) ensureKind(ctx context.Context, kind string) error {
 	if ok {
 		return nil
 	}
+	// Streams of concurrent first submissions wait here for one set-up
+	// instead of each rewriting the stream and consumer (and their
+	// metadata files) on the server.
+	c.kindMu.Lock()
+	defer c.kindMu.Unlock()
+	c.mu.Lock()
+	_, ok = c.kinds[kind]
+	c.mu.Unlock()
+	if ok {
+		return nil
+	}
 	if _, err := ensureKind(ctx, c.js, kind, c.opts.Config, true); err != nil {
 		return err
 	}

@@ -56,6 +56,7 @@ type Client struct {
 	seq     uint64
 	cons    jetstream.ConsumeContext
 
+	kindMu  sync.Mutex // one stream/consumer set-up at a time (concurrent first Submits)
 	mu      sync.Mutex
 	pending map[string]*slot
 	bySeq   map[seqKey]string

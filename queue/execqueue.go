@@ -34,6 +34,11 @@ func StartExec(ctx context.Context, o ExecOptions) (*ExecQueue, error) {
 		return nil, errors.New("queue: an embedded server needs the local worker")
 	}
 	x := &ExecQueue{}
+	if o.Conn.URL == "" {
+		// The embedded server's store lives and dies with this process;
+		// memory spares every job and result a trip through the disk.
+		o.Config.Memory = true
+	}
 	qo := Options{Conn: o.Conn, Config: o.Config}
 	if !o.NoLocalWorker {
 		r, err := rewards.NewRunner(ctx, o.Runner)

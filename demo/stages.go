@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"acecoder/backend"
 	"acecoder/configs"
@@ -71,8 +72,8 @@ func (d *run) tasks(context.Context) error {
 		return err
 	}
 	demos, misled := toy.WithMistakes(s.Train, uint64(d.opts.Seed), mistakes)
-	d.logf("fine-tuning programs carry their family's common mistake at rate %.2f in %v, %.2f elsewhere",
-		mistakes.High, misled, mistakes.Low)
+	d.logf("fine-tuning programs carry their family's common mistake at rate %.2f in %s, %.2f elsewhere",
+		mistakes.High, strings.Join(misled, ", "), mistakes.Low)
 	if err := data.WriteJSONLAtomic(d.sftTasks(), demos); err != nil {
 		return err
 	}
@@ -227,7 +228,7 @@ func (d *run) pairs(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	d.logf("pairs: %d questions read, %v", sum.Read, sum.Counts)
+	d.logf("pairs: %d questions read, %d with pairs", sum.Read, int(sum.Counts["questions with pairs"]))
 	_, err = data.Hard(ctx, data.HardConfig{Input: in, Output: d.path("data", "hard.jsonl"), Log: d.opts.Log})
 	return err
 }

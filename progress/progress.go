@@ -46,28 +46,31 @@ func New(total int, desc string, opts Options) *Bar {
 	return &Bar{bar: b}
 }
 
-// Add advances the bar by n.
+// live reports whether the bar draws and has not finished: a finished bar
+// has ended its line, and drawing it again would leave the cursor after it,
+// where the next message would be glued on.
+func (b *Bar) live() bool { return b != nil && b.bar != nil && !b.bar.IsFinished() }
+
+// Add advances the bar by n; reaching the total finishes it.
 func (b *Bar) Add(n int) {
-	if b == nil || b.bar == nil {
-		return
+	if b.live() {
+		_ = b.bar.Add(n)
 	}
-	_ = b.bar.Add(n)
 }
 
 // Describe changes the text beside the bar (e.g. the latest loss).
 func (b *Bar) Describe(s string) {
-	if b == nil || b.bar == nil {
-		return
+	if b.live() {
+		b.bar.Describe(s)
 	}
-	b.bar.Describe(s)
 }
 
-// Finish completes the bar.
+// Finish completes the bar and ends its line; calling it again does
+// nothing.
 func (b *Bar) Finish() {
-	if b == nil || b.bar == nil {
-		return
+	if b.live() {
+		_ = b.bar.Finish()
 	}
-	_ = b.bar.Finish()
 }
 
 // Enabled reports whether the bar draws.
@@ -76,4 +79,38 @@ func (b *Bar) Enabled() bool { return b != nil && b.bar != nil }
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// LogWriter is w for messages printed while a bar may be drawn on the same
+// terminal: each line starts by clearing the terminal line, so a message
+// replaces a half-drawn bar instead of being glued to its end (the bar
+// draws again below it at its next update). Where w is not a terminal it
+// is w itself.
+func LogWriter(w io.Writer) io.Writer {
+	if !isTerminal(w) {
+		return w
+	}
+	return &lineClearer{w: w, atStart: true}
+}
+
+// lineClearer writes "\r\x1b[K" (carriage return, erase to the end of the
+// line) before every line.
+type lineClearer struct {
+	w       io.Writer
+	atStart bool
+}
+
+func (l *lineClearer) Write(p []byte) (int, error) {
+	var out []byte
+	for _, c := range p {
+		if l.atStart {
+			out = append(out, "\r\x1b[K"...)
+		}
+		out = append(out, c)
+		l.atStart = c == '\n'
+	}
+	if _, err := l.w.Write(out); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }

@@ -11,6 +11,7 @@ import (
 	"acecoder/backend"
 	"acecoder/demo"
 	"acecoder/internal/cli"
+	"acecoder/progress"
 )
 
 func init() { register(newDemoCmd) }
@@ -43,7 +44,7 @@ func newDemoCmd(g *cli.Globals) *cobra.Command {
 			}
 			start := time.Now()
 			rep, err := demo.Run(cmd.Context(), demo.Options{Dir: dir, Seed: seed, Backend: backendSpec,
-				Quiet: g.Quiet, Log: cmd.ErrOrStderr(), Scale: sc, Until: until})
+				Quiet: g.Quiet, Log: progress.LogWriter(cmd.ErrOrStderr()), Scale: sc, Until: until})
 			if err != nil {
 				return err
 			}

@@ -5,6 +5,7 @@ import (
 
 	"acecoder/configs"
 	"acecoder/internal/cli"
+	"acecoder/progress"
 	"acecoder/trainer"
 )
 
@@ -27,7 +28,7 @@ func newSFTCmd(g *cli.Globals) *cobra.Command {
 			return err
 		}
 		defer run.Close()
-		return trainer.TrainSFT(cmd.Context(), cfg, run, trainer.SFTRunOptions{Quiet: g.Quiet, Log: cmd.ErrOrStderr()})
+		return trainer.TrainSFT(cmd.Context(), cfg, run, trainer.SFTRunOptions{Quiet: g.Quiet, Log: progress.LogWriter(cmd.ErrOrStderr())})
 	}
 	return cmd
 }

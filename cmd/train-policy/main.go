@@ -10,6 +10,7 @@ import (
 
 	"acecoder/configs"
 	"acecoder/internal/cli"
+	"acecoder/progress"
 	"acecoder/trainer"
 )
 
@@ -32,7 +33,7 @@ func newRoot() *cobra.Command {
 			return err
 		}
 		defer run.Close()
-		return trainer.TrainPolicy(cmd.Context(), cfg, run, trainer.PolicyRunOptions{Quiet: g.Quiet, Log: cmd.ErrOrStderr()})
+		return trainer.TrainPolicy(cmd.Context(), cfg, run, trainer.PolicyRunOptions{Quiet: g.Quiet, Log: progress.LogWriter(cmd.ErrOrStderr())})
 	}
 	return root
 }

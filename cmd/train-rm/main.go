@@ -15,6 +15,7 @@ import (
 
 	"acecoder/configs"
 	"acecoder/internal/cli"
+	"acecoder/progress"
 	"acecoder/trainer"
 )
 
@@ -37,7 +38,7 @@ func newRoot() *cobra.Command {
 			return err
 		}
 		defer run.Close()
-		return trainer.TrainRM(cmd.Context(), cfg, run, trainer.RMRunOptions{Quiet: g.Quiet, Log: cmd.ErrOrStderr()})
+		return trainer.TrainRM(cmd.Context(), cfg, run, trainer.RMRunOptions{Quiet: g.Quiet, Log: progress.LogWriter(cmd.ErrOrStderr())})
 	}
 	return root
 }

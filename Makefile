@@ -25,9 +25,15 @@ test-short:
 	$(GO) test -short -timeout 20m $(GOTESTFLAGS) $(PKGS)
 
 ## bench: the compute core beside the PyTorch reference, configs (a) and (b)
-## (the reference runs when /usr/bin/python3 has torch; OPENBLAS=DIR points it at OpenBLAS)
+## (the reference runs when /usr/bin/python3 has torch; OPENBLAS=DIR points it at OpenBLAS;
+## ONNX=/abs/libonnxruntime.so.1 adds an ONNX Runtime column, built with -tags onnx)
 bench: build
+ifdef ONNX
+	$(GO) build -tags onnx -o bin/acecoder-onnx ./cmd/acecoder
+	./bin/acecoder-onnx bench compute --backend go,onnx:$(ONNX) $(if $(OPENBLAS),--openblas $(OPENBLAS))
+else
 	./bin/acecoder bench compute $(if $(OPENBLAS),--openblas $(OPENBLAS))
+endif
 
 ## bench-go: every go test benchmark, once
 bench-go:

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"image/png"
+	"math"
 	"net"
 	"os"
 	"os/exec"
@@ -36,10 +37,12 @@ func chromium(t *testing.T) string {
 // new points, shows a run's config, and a screenshot is kept.
 func TestDashboardInChromium(t *testing.T) {
 	exe := chromium(t)
-	root := t.TempDir()
+	root := filepath.Join(t.TempDir(), "runs")
 	for i, lr := range []string{"0.1", "0.01"} {
 		writeRun(t, filepath.Join(root, "sweep-lr", fmt.Sprintf("%03d_lr=%s", i, lr)), 25, func(step int) string {
-			return fmt.Sprintf(`"loss/bt":%g,"eval/accuracy":%g`, 0.7/float64(step+i+1)+0.2, 0.5+0.015*float64(step)/float64(i+1))
+			s := float64(step)
+			return fmt.Sprintf(`"loss/bt":%.4f,"eval/accuracy":%.4f`, 0.2+0.5*math.Exp(-s/float64(4+6*i))+0.02*math.Sin(3*s),
+				0.5+0.3*(1-math.Exp(-s/float64(5+8*i))))
 		})
 	}
 	os.WriteFile(filepath.Join(root, "sweep-lr", "summary.json"), []byte("[]"), 0o644)
@@ -141,8 +144,9 @@ func startLiveRun(t *testing.T, dir string) *liveRun {
 	write := func(n int) {
 		for range n {
 			step++
-			line := fmt.Sprintf(`{"step":%d,"time":"2026-01-01T00:00:00Z","loss/policy":%g,"reward/mean":%g,"reward/pass_rate":%g,"kl/actor_ref":%g}`+"\n",
-				step, 0.5/float64(step), 0.1*float64(step), 0.05*float64(step), 0.001*float64(step*step))
+			s := float64(step)
+			line := fmt.Sprintf(`{"step":%d,"time":"2026-01-01T00:00:00Z","loss/policy":%.4f,"reward/mean":%.4f,"reward/pass_rate":%.4f,"kl/actor_ref":%.5f}`+"\n",
+				step, 0.05*math.Sin(1.7*s)-0.01, 0.3+0.4*(1-math.Exp(-s/4))+0.05*math.Sin(2.3*s), 0.4+0.35*(1-math.Exp(-s/5))+0.04*math.Cos(1.9*s), 0.002*s*s/(1+0.1*s))
 			half := len(line) / 2
 			f.WriteString(line[:half])
 			time.Sleep(150 * time.Millisecond)
@@ -151,7 +155,7 @@ func startLiveRun(t *testing.T, dir string) *liveRun {
 	}
 	go func() {
 		defer close(finished)
-		write(4)
+		write(8)
 		for {
 			select {
 			case n := <-w.more:

@@ -37,10 +37,13 @@ function colorOf(id) {
 }
 
 // refreshRuns reloads the list; the first time it selects the runs named in
-// ?runs=a,b, or else the live ones, or else the six written last.
+// ?runs=a,b, or else the live ones, or else the six written last, and shows
+// the config of ?config=ID.
 async function refreshRuns() {
   const body = await getJSON("api/runs");
-  document.getElementById("root").textContent = body.root;
+  const root = document.getElementById("root");
+  root.textContent = body.root.split("/").filter(Boolean).pop() || body.root;
+  root.title = body.root;
   const first = state.runs.length === 0 && state.selected.size === 0;
   state.runs = body.runs;
   if (first) {
@@ -50,6 +53,8 @@ async function refreshRuns() {
       pick = [...body.runs].sort((a, b) => b.modified.localeCompare(a.modified)).slice(0, 6).map((r) => r.id);
     }
     pick.filter((id) => body.runs.some((r) => r.id === id)).forEach((id) => { state.selected.add(id); colorOf(id); });
+    const config = new URLSearchParams(location.search).get("config");
+    if (config) showConfig(config).catch(showError);
   }
   renderRuns();
 }

@@ -37,34 +37,10 @@ func chromium(t *testing.T) string {
 // new points, shows a run's config, and a screenshot is kept.
 func TestDashboardInChromium(t *testing.T) {
 	exe := chromium(t)
-	root := filepath.Join(t.TempDir(), "runs")
-	for i, lr := range []string{"0.1", "0.01"} {
-		writeRun(t, filepath.Join(root, "sweep-lr", fmt.Sprintf("%03d_lr=%s", i, lr)), 25, func(step int) string {
-			s := float64(step)
-			return fmt.Sprintf(`"loss/bt":%.4f,"eval/accuracy":%.4f`, 0.2+0.5*math.Exp(-s/float64(4+6*i))+0.02*math.Sin(3*s),
-				0.5+0.3*(1-math.Exp(-s/float64(5+8*i))))
-		})
-	}
-	os.WriteFile(filepath.Join(root, "sweep-lr", "summary.json"), []byte("[]"), 0o644)
-	writeRun(t, filepath.Join(root, "one-point"), 1, func(int) string { return `"eval/accuracy":0.6` })
-	live := filepath.Join(root, "rl-rule")
-	writer := startLiveRun(t, live)
-
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := New(Options{Root: root})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ctx, ln) }()
-	t.Cleanup(func() { cancel(); <-done; s.Close() })
-
+	root, writer := fixtureRuns(t)
+	addr := serveBoard(t, root)
 	b := startBrowser(t, exe)
-	url := fmt.Sprintf("http://%s/?runs=rl-rule,sweep-lr/000_lr=0.1,sweep-lr/001_lr=0.01,one-point", ln.Addr())
+	url := fmt.Sprintf("http://%s/?runs=rl-rule,sweep-lr/000_lr=0.1,sweep-lr/001_lr=0.01,one-point", addr)
 	if err := b.open(url, 1400, 950); err != nil {
 		t.Fatal(err)
 	}
@@ -95,6 +71,47 @@ func TestDashboardInChromium(t *testing.T) {
 	b.waitFor(t, "the run's config", `document.getElementById('config-text').textContent.includes('name: rl-rule')`, 10*time.Second)
 	b.waitFor(t, "the run's run.json", `document.getElementById('config-text').textContent.includes('"backend": "go"')`, 10*time.Second)
 
+	keepScreenshot(t, b)
+}
+
+// fixtureRuns writes a sweep of two finished runs, a one-point run and a
+// run that is still being written, under a folder named runs.
+func fixtureRuns(t *testing.T) (string, *liveRun) {
+	t.Helper()
+	root := filepath.Join(t.TempDir(), "runs")
+	for i, lr := range []string{"0.1", "0.01"} {
+		writeRun(t, filepath.Join(root, "sweep-lr", fmt.Sprintf("%03d_lr=%s", i, lr)), 25, func(step int) string {
+			s := float64(step)
+			return fmt.Sprintf(`"loss/bt":%.4f,"eval/accuracy":%.4f`, 0.2+0.5*math.Exp(-s/float64(4+6*i))+0.02*math.Sin(3*s),
+				0.5+0.3*(1-math.Exp(-s/float64(5+8*i))))
+		})
+	}
+	os.WriteFile(filepath.Join(root, "sweep-lr", "summary.json"), []byte("[]"), 0o644)
+	writeRun(t, filepath.Join(root, "one-point"), 1, func(int) string { return `"eval/accuracy":0.6` })
+	return root, startLiveRun(t, filepath.Join(root, "rl-rule"))
+}
+
+// serveBoard serves root on a loopback port until the test ends.
+func serveBoard(t *testing.T, root string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(Options{Root: root})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx, ln) }()
+	t.Cleanup(func() { cancel(); <-done; s.Close() })
+	return ln.Addr().String()
+}
+
+// keepScreenshot saves a PNG of the page as a test artifact.
+func keepScreenshot(t *testing.T, b *browser) {
+	t.Helper()
 	shot, err := b.screenshot()
 	if err != nil {
 		t.Fatal(err)

@@ -85,31 +85,9 @@ func LoadSweep(path string, cfg func() any, baseOverride string) (*Sweep, error)
 	if s.Name == "" {
 		s.Name = strings.TrimSuffix(strings.TrimSuffix(baseName(path), ".yaml"), ".yml")
 	}
-	var sets [][]Override
-	if len(f.Grid) > 0 {
-		keys := make([]string, 0, len(f.Grid))
-		for k := range f.Grid {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		sets = [][]Override{nil}
-		for _, k := range keys {
-			vals := f.Grid[k]
-			if vals.Kind != yaml.SequenceNode || len(vals.Content) == 0 {
-				return nil, fmt.Errorf("sweep %s:%d: grid key %q: want a non-empty list of values", path, vals.Line, k)
-			}
-			var next [][]Override
-			for _, prev := range sets {
-				for _, n := range vals.Content {
-					v, err := nodeText(n)
-					if err != nil {
-						return nil, fmt.Errorf("sweep %s:%d: grid key %q: %w", path, n.Line, k, err)
-					}
-					next = append(next, append(slices.Clone(prev), Override{k, v}))
-				}
-			}
-			sets = next
-		}
+	sets, err := expandGrid(path, f.Grid)
+	if err != nil {
+		return nil, err
 	}
 	for i, r := range f.Runs {
 		keys := make([]string, 0, len(r))
@@ -145,6 +123,37 @@ func LoadSweep(path string, cfg func() any, baseOverride string) (*Sweep, error)
 		s.Runs = append(s.Runs, run)
 	}
 	return s, errors.Join(errs...)
+}
+
+// expandGrid is the cartesian product of the grid's values, keys sorted.
+func expandGrid(path string, grid map[string]yaml.Node) ([][]Override, error) {
+	if len(grid) == 0 {
+		return nil, nil
+	}
+	keys := make([]string, 0, len(grid))
+	for k := range grid {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	sets := [][]Override{nil}
+	for _, k := range keys {
+		vals := grid[k]
+		if vals.Kind != yaml.SequenceNode || len(vals.Content) == 0 {
+			return nil, fmt.Errorf("sweep %s:%d: grid key %q: want a non-empty list of values", path, vals.Line, k)
+		}
+		var next [][]Override
+		for _, prev := range sets {
+			for _, n := range vals.Content {
+				v, err := nodeText(n)
+				if err != nil {
+					return nil, fmt.Errorf("sweep %s:%d: grid key %q: %w", path, n.Line, k, err)
+				}
+				next = append(next, append(slices.Clone(prev), Override{k, v}))
+			}
+		}
+		sets = next
+	}
+	return sets, nil
 }
 
 // checkRun resolves one run's config exactly as the child process will.

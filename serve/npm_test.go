@@ -28,39 +28,7 @@ func TestOfficialOpenAINodeClient(t *testing.T) {
 		e2e.Require(t, "the openai npm package is not installed (npm ci --prefix serve/testdata/openai-client)")
 	}
 	base, log := testServer(t, nil)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "client.mjs", base, "tiny")
-	cmd.Dir = dir
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("node client: %v\n%s\nserver log:\n%s", err, stderr.String(), log.String())
-	}
-	var got struct {
-		Models []struct {
-			ID      string
-			Created int64
-		}
-		Whole, Streamed []struct {
-			Index        int
-			Text, Finish string
-		}
-		WholeUsage, StreamUsage map[string]int
-		Chunks                  int
-		Helper                  string
-		CompletionText          string
-		Logprobs                []struct {
-			Token   string
-			Logprob float64
-			Top     int
-		}
-		WrongModel, JSONMode map[string]any
-	}
-	t.Logf("client saw: %s", stdout.String())
-	if err := json.Unmarshal(stdout.Bytes(), &got); err != nil {
-		t.Fatalf("client output %q: %v", stdout.String(), err)
-	}
+	got := runNodeClient(t, node, dir, base, log)
 	if len(got.Models) != 1 || got.Models[0].ID != "tiny" || got.Models[0].Created == 0 {
 		t.Errorf("models %+v", got.Models)
 	}
@@ -94,4 +62,46 @@ func TestOfficialOpenAINodeClient(t *testing.T) {
 	if n := strings.Count(log.String(), "stream=true"); n != 3 {
 		t.Errorf("%d streamed requests in the log, want 3:\n%s", n, log.String())
 	}
+}
+
+// clientReport is what client.mjs prints.
+type clientReport struct {
+	Models []struct {
+		ID      string
+		Created int64
+	}
+	Whole, Streamed []struct {
+		Index        int
+		Text, Finish string
+	}
+	WholeUsage, StreamUsage map[string]int
+	Chunks                  int
+	Helper                  string
+	CompletionText          string
+	Logprobs                []struct {
+		Token   string
+		Logprob float64
+		Top     int
+	}
+	WrongModel, JSONMode map[string]any
+}
+
+// runNodeClient runs client.mjs against the server at base.
+func runNodeClient(t *testing.T, node, dir, base string, log *syncBuffer) clientReport {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, "client.mjs", base, "tiny")
+	cmd.Dir = dir
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("node client: %v\n%s\nserver log:\n%s", err, stderr.String(), log.String())
+	}
+	t.Logf("client saw: %s", stdout.String())
+	var got clientReport
+	if err := json.Unmarshal(stdout.Bytes(), &got); err != nil {
+		t.Fatalf("client output %q: %v", stdout.String(), err)
+	}
+	return got
 }

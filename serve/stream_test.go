@@ -1,11 +1,12 @@
 package serve
 
 import (
-	"bufio"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 // A stream with a seed sends, per choice, exactly the text, finish reason
@@ -86,23 +87,35 @@ func TestStreamStopStringNeverLeaks(t *testing.T) {
 	}
 }
 
-// While a stream holds the only slot, another request gets 429 in
-// OpenAI's shape.
+// While a request holds the only slot (here: its body is still being
+// sent), another request gets 429 in OpenAI's shape.
 func TestBusyServerAnswers429(t *testing.T) {
-	base, _ := testServer(t, func(o *Options) { o.Concurrency, o.MaxTokens = 1, 64 })
-	resp, err := http.Post(base+"/completions", "application/json",
-		strings.NewReader(`{"prompt":"a","max_tokens":64,"stream":true,"temperature":1,"seed":3}`))
-	if err != nil {
-		t.Fatal(err)
+	base, _ := testServer(t, func(o *Options) { o.Concurrency = 1 })
+	body, w := io.Pipe()
+	first := make(chan error, 1)
+	go func() {
+		resp, err := http.Post(base+"/completions", "application/json", body)
+		if err == nil {
+			resp.Body.Close()
+		}
+		first <- err
+	}()
+	w.Write([]byte(`{"prompt":"a",`))
+	var status int
+	var answer map[string]any
+	for start := time.Now(); time.Since(start) < 10*time.Second; time.Sleep(20 * time.Millisecond) {
+		// Until the first request's handler runs, this one may get the slot.
+		if status, answer = post(t, base+"/completions", `{"prompt":"b","max_tokens":1}`); status == http.StatusTooManyRequests {
+			break
+		}
 	}
-	defer resp.Body.Close()
-	br := bufio.NewReader(resp.Body)
-	if _, err := br.ReadString('\n'); err != nil { // the first chunk: the slot is held
-		t.Fatal(err)
+	if e, _ := answer["error"].(map[string]any); status != http.StatusTooManyRequests || e["code"] != "rate_limit_exceeded" || e["type"] != "rate_limit_error" {
+		t.Errorf("while the slot is held: %d %v", status, answer)
 	}
-	status, body := post(t, base+"/completions", `{"prompt":"b","max_tokens":1}`)
-	if e, _ := body["error"].(map[string]any); status != http.StatusTooManyRequests || e["code"] != "rate_limit_exceeded" {
-		t.Errorf("second request: %d %v", status, body)
+	w.Write([]byte(`"max_tokens":1}`))
+	w.Close()
+	if err := <-first; err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -13,7 +13,7 @@ import (
 // unchanged by Marshal, so a saved directory keeps everything it was loaded
 // with.
 type Config struct {
-	ModelType         string `json:"model_type"`        // "qwen2" or "llama"
+	ModelType         string `json:"model_type"`        // a registered Architecture: "qwen2", "llama", "qwen3"
 	HiddenSize        int    `json:"hidden_size"`       // model width D
 	IntermediateSize  int    `json:"intermediate_size"` // SwiGLU width
 	NumHiddenLayers   int    `json:"num_hidden_layers"`
@@ -27,8 +27,8 @@ type Config struct {
 	RopeScaling           *RopeScaling `json:"rope_scaling"`
 	TieWordEmbeddings     bool         `json:"tie_word_embeddings"`
 	MaxPositionEmbeddings int          `json:"max_position_embeddings,omitempty"`
-	// AttentionBias is Llama's flag for q/k/v/o biases; Qwen2 always has
-	// q/k/v biases and no o_proj bias, whatever this says.
+	// AttentionBias is Llama's and Qwen3's flag for q/k/v/o biases; Qwen2
+	// always has q/k/v biases and no o_proj bias, whatever this says.
 	AttentionBias    bool     `json:"attention_bias"`
 	TorchDType       string   `json:"torch_dtype,omitempty"` // "float32", "bfloat16", "float16"
 	InitializerRange float64  `json:"initializer_range,omitempty"`
@@ -152,20 +152,14 @@ func (c *Config) HeadDimension() int {
 	return c.HiddenSize / c.NumAttentionHeads
 }
 
-// QKVBias tells whether q/k/v projections have a bias (always for Qwen2).
-func (c *Config) QKVBias() bool { return c.ModelType == "qwen2" || c.AttentionBias }
-
-// OBias tells whether o_proj has a bias (Llama with attention_bias only).
-func (c *Config) OBias() bool { return c.ModelType == "llama" && c.AttentionBias }
-
 // Validate reports every invalid field at once, each error naming its key.
 func (c *Config) Validate() error {
 	var errs []error
 	bad := func(key, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("config: %s: %s", key, fmt.Sprintf(format, args...)))
 	}
-	if c.ModelType != "qwen2" && c.ModelType != "llama" {
-		bad("model_type", "%q is not supported (want qwen2 or llama)", c.ModelType)
+	if _, ok := architectures[c.ModelType]; !ok {
+		bad("model_type", "%q is not supported (want one of %s)", c.ModelType, modelTypes())
 	}
 	for _, f := range []struct {
 		key string

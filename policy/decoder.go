@@ -123,6 +123,7 @@ type AttendFn func(q, k, v *Node) *Node
 //	x ← x + o_proj(attend(rope(q_proj(n)), rope(k_proj(n)), v_proj(n))),  n = norm₁(x)
 //	x ← x + down_proj(SiLU(gate_proj(n)) ⊙ up_proj(n)),                     n = norm₂(x)
 //
+// (with the architecture's q/k norms per head before rope, see Architecture)
 // on x [B,S,D] with the rotary tables of its positions. st, when not nil,
 // holds the layer's q|k|v and gate|up matrices pre-stacked (see Stacked);
 // otherwise the block reads the HF-named variables. This is the one
@@ -137,8 +138,12 @@ func (d *Decoder) Layer(l int, x *Node, rope Rope, st *Stacked, attend AttendFn)
 
 	n := RMSNorm(x, d.weight(g, p+"input_layernorm.weight"), c.RMSNormEps)
 	q, k, v := d.qkv(l, n, st)
-	q = rope.Q(Reshape(q, b, s, h, hd))
-	k = rope.K(Reshape(k, b, s, kv, hd))
+	q, k = Reshape(q, b, s, h, hd), Reshape(k, b, s, kv, hd)
+	if c.QKNorm() {
+		q = RMSNorm(q, d.weight(g, p+"self_attn.q_norm.weight"), c.RMSNormEps)
+		k = RMSNorm(k, d.weight(g, p+"self_attn.k_norm.weight"), c.RMSNormEps)
+	}
+	q, k = rope.Q(q), rope.K(k)
 	o := Reshape(attend(q, k, Reshape(v, b, s, kv, hd)), b, s, h*hd)
 	if st != nil {
 		var bias *Node

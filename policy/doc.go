@@ -16,36 +16,37 @@
 // untied LM head. Weights are float32 variables whatever the file dtype.
 // Test: a plain float64 reference forward agrees within 1e-4 relative.
 //
-// # Graph level (trainers, rollout)
+// # Graph level (trainers, rollout, reward models)
 //
 // Decoder's methods build GoMLX graphs and panic on error (GoMLX style);
-// call them inside a model.Exec on Model.Store. Inputs are ids [B,S] int32,
-// positions [B,S] int32 and mask [B,S] (1 = real token):
+// call them inside a model.Exec on Model.Store, after VariablesAsParameters
+// (and ForGradients in graphs that differentiate). Inputs are ids [B,S]
+// int32, positions [B,S] int32 and mask [B,S] (1 = real token):
 //
 //   - Decoder.Logits → [B,S,V]; Decoder.Hidden → [B,S,D] (after final norm);
 //     Decoder.Head maps hidden to logits.
-//   - TokenLogProbs(logits, targets, mask) → [B,S]; Decoder.NextTokenLogProbs
-//     (and ShiftedLogProbs) score ids[b,s] given its prefix, aligned with ids,
-//     0 where not scorable; ShiftedMask marks the scored positions.
+//   - Decoder.Layer is the one implementation of a block (decoder.go); the
+//     full forward, the sampler's prefill and its decode step (package
+//     rollout) all call it, with their own attention (AttendFn) and, for
+//     the sampler, stacked weight copies (Stacked).
+//   - TokenLogProbs(logits, targets, mask) → [B,S]; Decoder.TemperedLogProbs
+//     and NextTokenLogProbs (and ShiftedLogProbs) score ids[b,s] given its
+//     prefix, aligned with ids, 0 where not scorable; ShiftedMask marks the
+//     scored positions.
 //   - LastHidden(hidden, mask) → [B,D], the last real token of each row (left
 //     or right padding), for the reward model's value head.
-//   - Decoder.Step(ids [B,T], positions [B,T], start, kvMask [B,M], KVCache)
-//     → logits [B,T,V] and the updated cache ([layers] K and V of
-//     [B,KVHeads,M,HeadDim]): tokens are written at slots start..start+T−1,
-//     shared by all rows; kvMask marks real slots. Prefill is a Step with
-//     T = prompt width, then T = 1 per token; logits equal the full forward's.
 //   - MaskBeyondVocab(logits, n) sets ids ≥ n (embedding rows the tokenizer
 //     never produces) to −inf before sampling.
 //   - Decoder.LMLoss is next-token cross-entropy.
 //
+// docs/platform.md explains the layouts the graphs use on the go backend.
+//
 // Training: every weight is a trainable variable of Model.Store under the
 // decoder's scope (Options.ScopePath; HF name "model.norm.weight" is the
-// variable "<scope>/model/norm/weight", see VariablePath). Build a loss from
-// the functions above and call an optimizer's UpdateGraph (e.g.
-// optimizer.Adam().WeightDecay(wd).Done() for AdamW) or
-// Scope.BuildTrainableVariablesGradientsGraph for the gradients; extra
+// variable "<scope>/model/norm/weight", see VariablePath). The trainers
+// build a loss from the functions above and differentiate it; extra
 // parameters such as a value head can live in another scope of the same
-// store. LMTrainer is such a step for next-token training.
+// store.
 //
 // # Host level (tests, tools, evaluation)
 //
@@ -53,7 +54,7 @@
 // directories: config.json with unknown keys kept, model.safetensors or
 // shards + index, F32/BF16/F16, tokenizer files copied), and compiled
 // executors cached per input shape: Model.Logits, Hidden,
-// NextTokenLogProbs, LastHidden, SequenceLogits, NewCache + Step. LeftPad
+// NextTokenLogProbs, TemperedLogProbs, LastHidden, SequenceLogits. LeftPad
 // builds a Batch from sequences of different lengths.
 //
 // Loading is strict: a missing, unexpected or mis-shaped tensor fails with a

@@ -46,6 +46,12 @@ func (c *Config) Params() []Param {
 				Param{p + "self_attn.v_proj.bias", []int{kv * hd}, KindBias},
 			)
 		}
+		if c.QKNorm() {
+			ps = append(ps,
+				Param{p + "self_attn.q_norm.weight", []int{hd}, KindNorm},
+				Param{p + "self_attn.k_norm.weight", []int{hd}, KindNorm},
+			)
+		}
 		ps = append(ps, Param{p + "self_attn.o_proj.weight", []int{d, h * hd}, KindMatrix})
 		if c.OBias() {
 			ps = append(ps, Param{p + "self_attn.o_proj.bias", []int{d}, KindBias})

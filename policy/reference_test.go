@@ -111,6 +111,14 @@ func (r *refModel) forward(ids []int32) [][]float64 {
 			qs[p] = r.lin(h, pre+"self_attn.q_proj", nh*hd, c.QKVBias())
 			ks[p] = r.lin(h, pre+"self_attn.k_proj", kv*hd, c.QKVBias())
 			vs[p] = r.lin(h, pre+"self_attn.v_proj", kv*hd, c.QKVBias())
+			if c.QKNorm() { // Qwen3: RMSNorm over each head before RoPE
+				for h := range nh {
+					copy(qs[p][h*hd:], r.norm(qs[p][h*hd:(h+1)*hd], pre+"self_attn.q_norm.weight"))
+				}
+				for h := range kv {
+					copy(ks[p][h*hd:], r.norm(ks[p][h*hd:(h+1)*hd], pre+"self_attn.k_norm.weight"))
+				}
+			}
 			rope(qs[p], hd, float64(p), freq)
 			rope(ks[p], hd, float64(p), freq)
 		}
@@ -167,7 +175,8 @@ func (r *refModel) forward(ids []int32) [][]float64 {
 }
 
 // TestReferenceForward checks the GoMLX decoder against the float64 loops
-// on a left-padded batch of mixed lengths, for both architectures.
+// on a left-padded batch of mixed lengths, for every architecture (Qwen3:
+// q/k norms and a head_dim that is not hidden_size / heads).
 func TestReferenceForward(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -175,6 +184,7 @@ func TestReferenceForward(t *testing.T) {
 	}{
 		{"tiny-qwen2", []int{9, 4, 1}},
 		{"tiny-llama", []int{12, 7}},
+		{"tiny-qwen3", []int{10, 3}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := tinyModel(t, tc.name, 1)

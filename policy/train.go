@@ -1,13 +1,8 @@
 package policy
 
 import (
-	"fmt"
-
 	"github.com/gomlx/compute/dtypes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph DSL
-	"github.com/gomlx/gomlx/core/tensors"
-	"github.com/gomlx/gomlx/ml/model"
-	"github.com/gomlx/gomlx/ml/train/optimizer"
 )
 
 // LMLoss is the mean next-token cross-entropy over scorable positions
@@ -34,45 +29,4 @@ func ShiftedMask(mask *Node) *Node {
 func MaskedMeanNeg(x, m *Node) *Node {
 	n := Max(ReduceAllSum(m), ScalarOne(x.Graph(), dtypes.Float32))
 	return Neg(Div(ReduceAllSum(Mul(x, m)), n))
-}
-
-// LMTrainer runs next-token cross-entropy training steps on a Model: the
-// loss's gradient with respect to every trainable variable under the
-// decoder's scope, applied by the optimizer (e.g.
-// optimizer.Adam().WeightDecay(0.01).Done() for AdamW), in one compiled
-// graph per batch shape. Optimizer state lives in the same store.
-type LMTrainer struct {
-	m    *Model
-	exec *model.Exec
-}
-
-// NewLMTrainer compiles (lazily) the training step.
-func (m *Model) NewLMTrainer(opt optimizer.Interface) (*LMTrainer, error) {
-	fn := func(scope *model.Scope, ids, pos, mask *Node) *Node {
-		VariablesAsParameters(m.Store, ids.Graph())
-		ForGradients(ids.Graph())
-		loss := m.Decoder.LMLoss(ids, pos, mask)
-		opt.UpdateGraph(m.Decoder.Scope, ids.Graph(), loss)
-		return loss
-	}
-	e, err := model.NewExec(m.Backend, m.Store, fn)
-	if err != nil {
-		return nil, fmt.Errorf("policy: trainer: %w", err)
-	}
-	return &LMTrainer{m: m, exec: e}, nil
-}
-
-// Step runs one optimisation step on the batch and returns the loss before
-// the update.
-func (t *LMTrainer) Step(b Batch) (loss float32, err error) {
-	defer recoverErr(&err, "train step")
-	ids, pos, mask, err := b.tensors()
-	if err != nil {
-		return 0, err
-	}
-	out, err := t.exec.Exec(ids, pos, mask)
-	if err != nil {
-		return 0, fmt.Errorf("policy: train step: %w", err)
-	}
-	return tensors.ToScalar[float32](out[0]), nil
 }

@@ -8,7 +8,6 @@ import (
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph DSL
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
-	"github.com/gomlx/gomlx/ml/train/optimizer"
 )
 
 // lossAndGrads returns LMLoss and its gradient per weight; marked tells
@@ -54,7 +53,7 @@ func must3(a, b, c *tensors.Tensor, err error) []any {
 // checks every weight receives a gradient, and that graphs marked
 // ForGradients (other dense layouts) give the same gradients.
 func TestGradientDirectional(t *testing.T) {
-	for _, name := range []string{"tiny-qwen2", "tiny-llama"} {
+	for _, name := range []string{"tiny-qwen2", "tiny-llama", "tiny-qwen3"} {
 		t.Run(name, func(t *testing.T) {
 			m := tinyModel(t, name, 11)
 			b := LeftPad(mixedSeqs([]int{8, 5}, m.Config.VocabSize, 2), 0)
@@ -105,32 +104,5 @@ func TestGradientDirectional(t *testing.T) {
 			}
 			t.Logf("directional derivative: analytic %.5f, finite difference %.5f", analytic, numeric)
 		})
-	}
-}
-
-func TestLMTrainerLowersLoss(t *testing.T) {
-	m := tinyModel(t, "tiny-qwen2", 12)
-	tr, err := m.NewLMTrainer(optimizer.Adam().LearningRate(3e-3).WeightDecay(0.01).Done())
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := LeftPad(mixedSeqs([]int{16, 12, 9, 16}, m.Config.VocabSize, 4), 0)
-	first, err := tr.Step(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	last := first
-	for range 8 {
-		if last, err = tr.Step(b); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if !(last < first*0.8) {
-		t.Errorf("loss %.4f → %.4f after 9 AdamW steps on one batch: want a clear decrease", first, last)
-	}
-	for _, p := range m.Config.Params() {
-		if v := m.Store.GetVariable(VariablePath(m.Decoder.Scope, p.Name)); v == nil || !v.Trainable {
-			t.Errorf("%s is not a trainable variable", p.Name)
-		}
 	}
 }

@@ -316,8 +316,17 @@ func TestCancelStopsGeneration(t *testing.T) {
 
 // TestLlamaWithBiasesMatchesFullForward covers the Llama layout: untied
 // head, llama3 rope scaling, q/k/v and o biases (attention_bias true).
-func TestLlamaWithBiasesMatchesFullForward(t *testing.T) {
-	e := engineFor(t, "tiny-llama", func(c *policy.Config) { c.AttentionBias = true })
+// TestOtherArchitecturesMatchFullForward: the sampler's graphs run the
+// same block as the full forward for Llama with biases on q, k, v and o,
+// and for Qwen3 (q/k norms, head_dim ≠ hidden/heads).
+func TestOtherArchitecturesMatchFullForward(t *testing.T) {
+	t.Run("llama-with-biases", func(t *testing.T) {
+		checkMatchesFullForward(t, engineFor(t, "tiny-llama", func(c *policy.Config) { c.AttentionBias = true }))
+	})
+	t.Run("qwen3", func(t *testing.T) { checkMatchesFullForward(t, engineFor(t, "tiny-qwen3", nil)) })
+}
+
+func checkMatchesFullForward(t *testing.T, e *Engine) {
 	ps := prompts(4, 13)
 	var reqs []Request
 	for _, p := range ps {
@@ -325,7 +334,7 @@ func TestLlamaWithBiasesMatchesFullForward(t *testing.T) {
 	}
 	for i := range reqs {
 		for j := range reqs[i].PromptIDs {
-			reqs[i].PromptIDs[j] %= 384
+			reqs[i].PromptIDs[j] %= int32(min(384, e.Model().Config.VocabSize))
 		}
 	}
 	for _, temp := range []float64{0, 1} {

@@ -1,7 +1,9 @@
 // Package toy generates the demo's task suite: families of short Python
 // function tasks (arithmetic, strings, lists, conditionals), each with a
 // question, a reference solution, plausible buggy variants and ~10 assert
-// tests, split into disjoint train and held-out sets.
+// tests, split into disjoint train and held-out sets. Synthesize rewrites
+// a split's tests as a test-writing model would, some of them wrong, for
+// AceCoder's test filtering to clean.
 //
 // A task is one (family, parameter) pair, e.g. family "add" with k = 3 asks
 // for "def add(x): return x + 3". Each family's parameters are dealt into up
@@ -38,6 +40,9 @@ type Task struct {
 	Program    string   `json:"program"`
 	Buggy      []string `json:"buggy"`
 	Tests      []string `json:"test_cases"`
+	// WrongTests counts the tests with a wrong expected value (Synthesize);
+	// known by construction, for the statistics only.
+	WrongTests int `json:"wrong_tests,omitempty"`
 	// Mistaken marks a demonstration whose program is the family's common
 	// mistake (Buggy[0]) instead of the reference; see WithMistakes.
 	Mistaken bool `json:"mistaken,omitempty"`
@@ -52,8 +57,10 @@ type family struct {
 	// question text with %d for k and %s for the function name.
 	question string
 	body     string   // reference body, %d for k
-	bugs     []string // buggy bodies, %d for k
+	bugs     []string // buggy bodies, %d for k; bugs[0] is the common mistake
 	eval     func(k int, in value) value
+	mistake  func(k int, in value) value // what bugs[0] returns
+	input    func(k int, rng *rand.Rand) value
 }
 
 // value is an int, string or []int; rendered as a Python literal.
@@ -153,16 +160,79 @@ func makeTask(f family, k int, split string, nTests int, rng *rand.Rand) Task {
 	for _, b := range f.bugs {
 		t.Buggy = append(t.Buggy, def+"    "+fill(b, k)+"\n")
 	}
-	seen := map[string]bool{}
-	for tries := 0; len(t.Tests) < nTests && tries < 20*nTests; tries++ {
-		in := randomInput(f.arg, k, rng)
-		assert := fmt.Sprintf("assert %s(%s) == %s", name, in.py(), f.eval(k, in).py())
-		if !seen[assert] {
-			seen[assert] = true
-			t.Tests = append(t.Tests, assert)
-		}
-	}
+	t.Tests, _ = drawTests(f, k, nTests, 0, rng)
 	return t
+}
+
+// drawTests draws n asserts on distinct inputs. Each is wrong with
+// probability wrong: its expected value is what the family's common
+// mistake returns when that differs from the right value, a slip
+// otherwise. It returns the tests and how many are wrong.
+func drawTests(f family, k, n int, wrong float64, rng *rand.Rand) ([]string, int) {
+	var tests []string
+	bad := 0
+	seen := map[string]bool{}
+	for tries := 0; len(tests) < n && tries < 20*n; tries++ {
+		in := f.input(k, rng)
+		if seen[in.py()] {
+			continue
+		}
+		seen[in.py()] = true
+		want := f.eval(k, in)
+		if wrong > 0 && rng.Float64() < wrong {
+			if m := f.mistake(k, in); m.py() != want.py() {
+				want = m
+			} else {
+				want = slip(want)
+			}
+			bad++
+		}
+		tests = append(tests, fmt.Sprintf("assert %s(%s) == %s", f.name, in.py(), want.py()))
+	}
+	return tests, bad
+}
+
+// slip returns a value near v but not equal to it: a test writer's
+// arithmetic slip.
+func slip(v value) value {
+	switch v.kind {
+	case 'i':
+		v.i++
+	case 'b':
+		v.b = !v.b
+	case 's':
+		v.s += "a"
+	default:
+		v.l = append(slices.Clone(v.l), 0)
+	}
+	return v
+}
+
+// Synth sets how Synthesize writes tests: AceCoder has GPT-4o-mini imagine
+// about 20 tests per question, and about 16 survive the oracle filter.
+type Synth struct {
+	Seed  uint64
+	Tests int     // tests per question
+	Wrong float64 // probability that a test's expected value is wrong
+}
+
+// Synthesize returns copies of tasks whose Tests are s.Tests freshly drawn
+// asserts, each wrong with probability s.Wrong (see drawTests), counted in
+// WrongTests. The reference program passes exactly the right ones, so
+// filtering by it (AceCoder's oracle filter) recovers them. Deterministic
+// in the seed.
+func Synthesize(tasks []Task, s Synth) []Task {
+	rng := rand.New(rand.NewPCG(s.Seed, 0x5e7))
+	byName := map[string]family{}
+	for _, f := range families() {
+		byName[f.name] = f
+	}
+	out := make([]Task, len(tasks))
+	for i, t := range tasks {
+		t.Tests, t.WrongTests = drawTests(byName[t.Family], t.Param, s.Tests, s.Wrong, rng)
+		out[i] = t
+	}
+	return out
 }
 
 // Mistakes sets how often fine-tuning demonstrations carry their family's
@@ -201,33 +271,8 @@ func WithMistakes(tasks []Task, seed uint64, m Mistakes) ([]Task, []string) {
 	return out, misled
 }
 
-// fill puts k into a body template's %d verbs; a template without one
-// (e.g. the buggy "return x") is used as it is.
+// fill puts k into each of a body template's %d verbs and turns %% into
+// %; a template without a %d (e.g. the buggy "return x") keeps its text.
 func fill(tmpl string, k int) string {
-	if !strings.Contains(tmpl, "%d") {
-		return strings.ReplaceAll(tmpl, "%%", "%")
-	}
-	return fmt.Sprintf(tmpl, k)
-}
-
-// randomInput draws an argument; numbers lie within a few units of the
-// task's constant k, so the tests tell a wrong constant from the right one.
-func randomInput(arg string, k int, rng *rand.Rand) value {
-	switch arg {
-	case "s":
-		n := 1 + rng.IntN(6)
-		b := make([]byte, n)
-		for i := range b {
-			b[i] = "abcdexyz"[rng.IntN(8)]
-		}
-		return value{kind: 's', s: string(b)}
-	case "xs":
-		n := rng.IntN(6)
-		l := make([]int, n)
-		for i := range l {
-			l[i] = k + rng.IntN(17) - 8
-		}
-		return value{kind: 'l', l: l}
-	}
-	return value{kind: 'i', i: k + rng.IntN(31) - 15}
+	return strings.ReplaceAll(strings.ReplaceAll(tmpl, "%d", strconv.Itoa(k)), "%%", "%")
 }

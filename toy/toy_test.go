@@ -2,6 +2,8 @@ package toy
 
 import (
 	"encoding/json"
+	"fmt"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"slices"
@@ -70,8 +72,7 @@ func TestDeterministic(t *testing.T) {
 }
 
 // checkScript runs every task's reference and buggy programs against its
-// tests in real Python and prints, per task, the reference's failures and
-// how many buggy variants fail at least one test.
+// tests in real Python and prints, per task, how many tests each fails.
 const checkScript = `
 import json, sys
 out = []
@@ -91,14 +92,16 @@ for line in sys.stdin:
 print(json.dumps(out))
 `
 
-func TestAgainstPython(t *testing.T) {
+// pyFailures runs every task's reference and buggy programs against its
+// tests in real Python and returns, per task, how many tests each fails.
+func pyFailures(t *testing.T, tasks []Task) []pyResult {
+	t.Helper()
 	py := "/usr/bin/python3"
 	if _, err := os.Stat(py); err != nil {
 		t.Skip("no /usr/bin/python3")
 	}
-	s := Generate(Options{Seed: 3, RLFrac: 0.3})
 	var in strings.Builder
-	for _, tk := range slices.Concat(s.Train, s.RL, s.HeldOut) {
+	for _, tk := range tasks {
 		line, _ := json.Marshal(tk)
 		in.Write(append(line, '\n'))
 	}
@@ -108,16 +111,28 @@ func TestAgainstPython(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var res []struct {
-		ID   string
-		Ref  int
-		Bugs []int
-	}
+	var res []pyResult
 	if err := json.Unmarshal(out, &res); err != nil {
 		t.Fatal(err)
 	}
+	if len(res) != len(tasks) {
+		t.Fatalf("%d results for %d tasks", len(res), len(tasks))
+	}
+	return res
+}
+
+type pyResult struct {
+	ID   string
+	Ref  int
+	Bugs []int
+}
+
+func TestAgainstPython(t *testing.T) {
+	s := Generate(Options{Seed: 3, RLFrac: 0.3})
+	all := slices.Concat(s.Train, s.RL, s.HeldOut)
 	bugs, caught := 0, 0
-	for _, r := range res {
+	passed := map[string][]float64{} // family → pass rates of its common mistake
+	for i, r := range pyFailures(t, all) {
 		if r.Ref != 0 {
 			t.Errorf("%s: reference fails %d tests", r.ID, r.Ref)
 		}
@@ -127,11 +142,78 @@ func TestAgainstPython(t *testing.T) {
 				caught++
 			}
 		}
+		n := float64(len(all[i].Tests))
+		passed[all[i].Family] = append(passed[all[i].Family], (n-float64(r.Bugs[0]))/n)
 	}
 	if frac := float64(caught) / float64(bugs); frac < 0.9 {
 		t.Errorf("only %d of %d buggy variants fail a test", caught, bugs)
 	}
-	t.Logf("%d tasks; %d of %d buggy variants fail at least one test", len(res), caught, bugs)
+	// The common mistake passes part of the tests, so AceCoder's pair rule
+	// (rejected pass rate > 0, gap ≥ 0.4) can keep it.
+	for fam, rates := range passed {
+		mean := 0.0
+		for _, r := range rates {
+			mean += r / float64(len(rates))
+		}
+		if mean < 0.15 || mean > 0.8 {
+			t.Errorf("%s: the common mistake passes %.2f of the tests on average, want part of them", fam, mean)
+		}
+	}
+	t.Logf("%d tasks; %d of %d buggy variants fail at least one test", len(all), caught, bugs)
+}
+
+// family.mistake is what the common mistake (Buggy[0]) returns in Python:
+// Buggy[0] passes asserts whose expected values come from it.
+func TestMistakeMatchesPython(t *testing.T) {
+	s := Generate(Options{Seed: 4})
+	byName := map[string]family{}
+	for _, f := range families() {
+		byName[f.name] = f
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	tasks := slices.Clone(s.HeldOut)
+	for i, tk := range tasks {
+		f := byName[tk.Family]
+		tk.Tests = nil
+		for range 10 {
+			in := f.input(tk.Param, rng)
+			tk.Tests = append(tk.Tests, fmt.Sprintf("assert %s(%s) == %s", f.name, in.py(), f.mistake(tk.Param, in).py()))
+		}
+		tasks[i] = tk
+	}
+	for _, r := range pyFailures(t, tasks) {
+		if r.Bugs[0] != 0 {
+			t.Errorf("%s: the common mistake fails %d of the tests built from family.mistake", r.ID, r.Bugs[0])
+		}
+	}
+}
+
+// Synthesized tests: the reference fails exactly the wrong ones, so the
+// oracle filter recovers the right ones; about Wrong of them are wrong.
+func TestSynthesize(t *testing.T) {
+	rl := Generate(Options{Seed: 5, RLFrac: 0.25}).RL
+	syn := Synthesize(rl, Synth{Seed: 5, Tests: 20, Wrong: 0.2})
+	if !cmp.Equal(syn, Synthesize(rl, Synth{Seed: 5, Tests: 20, Wrong: 0.2})) {
+		t.Error("same seed gave other tests")
+	}
+	wrong, total := 0, 0
+	for i, r := range pyFailures(t, syn) {
+		tk := syn[i]
+		if tk.ID != rl[i].ID || tk.Question != rl[i].Question || tk.Program != rl[i].Program {
+			t.Fatalf("%s: Synthesize changed more than the tests", tk.ID)
+		}
+		if len(tk.Tests) < 16 {
+			t.Errorf("%s: %d synthesized tests, want about 20", tk.ID, len(tk.Tests))
+		}
+		if r.Ref != tk.WrongTests {
+			t.Errorf("%s: reference fails %d tests, %d are wrong", tk.ID, r.Ref, tk.WrongTests)
+		}
+		wrong += tk.WrongTests
+		total += len(tk.Tests)
+	}
+	if frac := float64(wrong) / float64(total); frac < 0.15 || frac > 0.25 {
+		t.Errorf("%.3f of the synthesized tests are wrong, want about 0.2", frac)
+	}
 }
 
 func TestWithMistakes(t *testing.T) {

@@ -29,8 +29,9 @@ type analysedTest struct {
 }
 
 // analyzer is a trusted Python process that only parses tests (with `ast`,
-// never executing them); results are cached by test text, since RL samples
-// many programs per question.
+// never executing them); one-line `assert <expr> == <literal>` tests are
+// classified in Go (quickAnalyse) without it. Results are cached by test
+// text, since RL samples many programs per question.
 type analyzer struct {
 	mu    sync.Mutex
 	p     *proc
@@ -77,46 +78,63 @@ func (a *analyzer) call(req, reply any) error {
 func (a *analyzer) analyse(tests []string) ([]analysedTest, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if len(a.tests)+len(tests) > analyzerCacheMax {
+		clear(a.tests)
+	}
 	var missing []string
 	for _, t := range tests {
-		if _, ok := a.tests[t]; !ok {
+		if _, ok := a.tests[t]; ok {
+			continue
+		}
+		if q, ok := quickAnalyse(t); ok {
+			a.tests[t] = q
+		} else {
 			missing = append(missing, t)
 		}
 	}
 	if len(missing) > 0 {
-		var reply struct {
-			Tests []struct {
-				Kind   testKind        `json:"kind"`
-				Expr   string          `json:"expr"`
-				Code   string          `json:"code"`
-				Want   json.RawMessage `json:"want"`
-				Reason string          `json:"reason"`
-			} `json:"tests"`
-		}
-		if err := a.call(map[string]any{"tests": missing}, &reply); err != nil {
+		done, err := a.python(missing)
+		if err != nil {
 			return nil, err
 		}
-		if len(reply.Tests) != len(missing) {
-			return nil, fmt.Errorf("rewards: analyzer returned %d results for %d tests", len(reply.Tests), len(missing))
-		}
-		if len(a.tests)+len(missing) > analyzerCacheMax {
-			clear(a.tests)
-		}
-		for i, r := range reply.Tests {
-			t := analysedTest{Kind: r.Kind, Code: r.Code, Reason: r.Reason}
-			if r.Kind == kindEq {
-				want, err := decodeValue(r.Want)
-				if err != nil {
-					return nil, fmt.Errorf("rewards: analyzer literal: %w", err)
-				}
-				t.Code, t.want, t.wantOK = r.Expr, want, true
-			}
+		for i, t := range done {
 			a.tests[missing[i]] = t
 		}
 	}
 	out := make([]analysedTest, len(tests))
 	for i, t := range tests {
 		out[i] = a.tests[t]
+	}
+	return out, nil
+}
+
+// python classifies tests with the Python analyzer (a.mu held).
+func (a *analyzer) python(tests []string) ([]analysedTest, error) {
+	var reply struct {
+		Tests []struct {
+			Kind   testKind        `json:"kind"`
+			Expr   string          `json:"expr"`
+			Code   string          `json:"code"`
+			Want   json.RawMessage `json:"want"`
+			Reason string          `json:"reason"`
+		} `json:"tests"`
+	}
+	if err := a.call(map[string]any{"tests": tests}, &reply); err != nil {
+		return nil, err
+	}
+	if len(reply.Tests) != len(tests) {
+		return nil, fmt.Errorf("rewards: analyzer returned %d results for %d tests", len(reply.Tests), len(tests))
+	}
+	out := make([]analysedTest, len(tests))
+	for i, r := range reply.Tests {
+		out[i] = analysedTest{Kind: r.Kind, Code: r.Code, Reason: r.Reason}
+		if r.Kind == kindEq {
+			want, err := decodeValue(r.Want)
+			if err != nil {
+				return nil, fmt.Errorf("rewards: analyzer literal: %w", err)
+			}
+			out[i].Code, out[i].want, out[i].wantOK = r.Expr, want, true
+		}
 	}
 	return out, nil
 }

@@ -22,7 +22,7 @@ def analyze_test(src, ser):
                 except Exception:
                     pass
                 try:
-                    return {"kind": "eq", "expr": ast.unparse(expr), "want": ser(value)}
+                    return {"kind": "eq", "expr": "(%s)" % ast.get_source_segment(src, expr), "want": ser(value)}
                 except Unserialisable:
                     break
     return {"kind": "inside", "code": src}

@@ -19,12 +19,12 @@ import (
 
 // LoadError lists every tensor that does not match the architecture: HF
 // names the model needs but the files lack, names the files hold that the
-// model does not use, and tensors whose shape differs.
+// model does not use, and tensors whose shape or dtype is wrong.
 type LoadError struct {
 	Dir        string
 	Missing    []string
 	Unexpected []string
-	Misshaped  []string // "name: file [a b], model [c d]"
+	Misshaped  []string // "name: file [a b], model [c d]" or "name: dtype X not supported"
 }
 
 func (e *LoadError) Error() string {
@@ -40,15 +40,18 @@ func (e *LoadError) Error() string {
 	return fmt.Sprintf("policy: weights in %s do not match the config: %s", e.Dir, strings.Join(parts, "; "))
 }
 
+func (e *LoadError) empty() bool { return len(e.Missing)+len(e.Unexpected)+len(e.Misshaped) == 0 }
+
 // Load reads a Hugging Face model directory (config.json plus
 // model.safetensors or sharded model-*.safetensors with the index; F32,
-// BF16 or F16) into a new model; weights become float32 variables.
+// BF16 or F16) into a new model; weights become float32 variables. No
+// weight is drawn at random first.
 func Load(ctx context.Context, backend compute.Backend, dir string, opts Options) (*Model, error) {
 	cfg, err := LoadConfig(filepath.Join(dir, "config.json"))
 	if err != nil {
 		return nil, err
 	}
-	m, err := newModel(backend, cfg, opts)
+	m, err := Empty(backend, cfg, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -69,29 +72,25 @@ func (m *Model) LoadWeights(ctx context.Context, dir string) error {
 	}
 	defer set.Close()
 	params := m.Config.Params()
-	if err := m.checkTensors(dir, set, params); err != nil {
+	tiedCopy := func(name string) bool { // some tied checkpoints store the shared matrix twice
+		return name == "lm_head.weight" && m.Config.TieWordEmbeddings && sameTensor(set, name, "model.embed_tokens.weight")
+	}
+	if err := CheckTensors(dir, set, params, tiedCopy); err != nil {
 		return err
 	}
-	for _, p := range params {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		vals, err := set.Float32(p.Name)
-		if err != nil {
-			return fmt.Errorf("policy: %w", err)
-		}
-		if err := m.SetWeight(p.Name, vals); err != nil {
-			return err
-		}
-	}
-	return nil
+	return m.ReadWeights(ctx, set, params)
 }
 
-func (m *Model) checkTensors(dir string, set *safetensors.Set, params []Param) error {
+// CheckTensors checks the tensors of set (opened from dir) against the
+// parameters want: each must be present with its shape and a dtype of F32,
+// BF16 or F16, and every tensor of the files must be wanted or allowed
+// (allow may be nil; allowed tensors are not read). Every problem is
+// listed in one *LoadError.
+func CheckTensors(dir string, set *safetensors.Set, want []Param, allow func(name string) bool) error {
 	le := &LoadError{Dir: dir}
-	want := map[string]bool{}
-	for _, p := range params {
-		want[p.Name] = true
+	wanted := map[string]bool{}
+	for _, p := range want {
+		wanted[p.Name] = true
 		info, ok := set.Info(p.Name)
 		switch {
 		case !ok:
@@ -103,16 +102,36 @@ func (m *Model) checkTensors(dir string, set *safetensors.Set, params []Param) e
 		}
 	}
 	for _, name := range set.Names() {
-		if want[name] {
-			continue
+		if !wanted[name] && (allow == nil || !allow(name)) {
+			le.Unexpected = append(le.Unexpected, name)
 		}
-		if name == "lm_head.weight" && m.Config.TieWordEmbeddings && sameTensor(set, name, "model.embed_tokens.weight") {
-			continue // some tied checkpoints store the shared matrix twice
-		}
-		le.Unexpected = append(le.Unexpected, name)
 	}
-	if len(le.Missing)+len(le.Unexpected)+len(le.Misshaped) > 0 {
+	if !le.empty() {
 		return le
+	}
+	return nil
+}
+
+// ReadWeights reads params from set (checked with CheckTensors) and makes
+// them the model's weights. Every tensor is read before any weight
+// changes, so a read error leaves the model as it was.
+func (m *Model) ReadWeights(ctx context.Context, set *safetensors.Set, params []Param) error {
+	vals := make([][]float32, len(params))
+	for i, p := range params {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		v, err := set.Float32(p.Name)
+		if err != nil {
+			return fmt.Errorf("policy: %w", err)
+		}
+		vals[i] = v
+	}
+	for i, p := range params {
+		if err := m.setWeight(p.Name, vals[i]); err != nil {
+			return err
+		}
+		vals[i] = nil // the variable owns it now
 	}
 	return nil
 }

@@ -50,9 +50,16 @@ type InitOptions struct {
 	// (1 + normal·0.1) so that tests exercise every weight; HF initialises
 	// them to 0 and 1.
 	PerturbAll bool
+	// Params restricts the weights created to these (nil: all of
+	// Config.Params); the draws of the others are still made, so a weight
+	// gets the same values either way.
+	Params []Param
 }
 
-func newModel(backend compute.Backend, cfg *Config, opts Options) (*Model, error) {
+// Empty returns a model with no weights yet (Load, ReadWeights and
+// SetWeight create them), so that loading never draws random weights
+// first.
+func Empty(backend compute.Backend, cfg *Config, opts Options) (*Model, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -77,7 +84,7 @@ func newModel(backend compute.Backend, cfg *Config, opts Options) (*Model, error
 // zero biases, unit norms, as HF's _init_weights). The same seed gives the
 // same weights.
 func New(backend compute.Backend, cfg *Config, opts InitOptions) (*Model, error) {
-	m, err := newModel(backend, cfg, opts.Options)
+	m, err := Empty(backend, cfg, opts.Options)
 	if err != nil {
 		return nil, err
 	}
@@ -89,6 +96,10 @@ func New(backend compute.Backend, cfg *Config, opts InitOptions) (*Model, error)
 		std = 0.02
 	}
 	rng := rand.New(rand.NewPCG(opts.Seed, 0x5eed))
+	keep := map[string]bool{}
+	for _, p := range opts.Params {
+		keep[p.Name] = true
+	}
 	for _, p := range cfg.Params() {
 		vals := make([]float32, numElements(p.Shape))
 		for i := range vals {
@@ -103,7 +114,10 @@ func New(backend compute.Backend, cfg *Config, opts InitOptions) (*Model, error)
 				vals[i] = 1
 			}
 		}
-		if err := m.SetWeight(p.Name, vals); err != nil {
+		if opts.Params != nil && !keep[p.Name] {
+			continue
+		}
+		if err := m.setWeight(p.Name, vals); err != nil {
 			return nil, err
 		}
 	}
@@ -138,7 +152,19 @@ func (m *Model) SetWeight(name string, vals []float32) error {
 	if len(vals) != numElements(p.Shape) {
 		return fmt.Errorf("policy: weight %q: %d values for shape %v", name, len(vals), p.Shape)
 	}
-	t := tensors.FromFlatDataAndDimensions(append([]float32(nil), vals...), p.Shape...)
+	return m.setWeight(name, append([]float32(nil), vals...))
+}
+
+// setWeight is SetWeight taking ownership of vals (no copy).
+func (m *Model) setWeight(name string, vals []float32) error {
+	p, ok := m.param(name)
+	if !ok {
+		return fmt.Errorf("policy: %q is not a weight of %s", name, m.Config.ModelType)
+	}
+	if len(vals) != numElements(p.Shape) {
+		return fmt.Errorf("policy: weight %q: %d values for shape %v", name, len(vals), p.Shape)
+	}
+	t := tensors.FromFlatDataAndDimensions(vals, p.Shape...)
 	path := VariablePath(m.Decoder.Scope, name)
 	if v := m.Store.GetVariable(path); v != nil {
 		if err := v.SetValue(t); err != nil {

@@ -62,25 +62,43 @@ func (rm *RewardModel) HeadBias() *model.Variable {
 	return rm.Backbone.Store.GetVariable(model.JoinPath(HeadScope, "bias"))
 }
 
-// NewRM creates a reward model with a seeded random backbone (policy.New)
-// and a head initialised as OpenRLHF does: weight ~ normal(0, 1/(D+1)),
-// bias 0.
+// NewRM creates a reward model with a seeded random backbone (policy.New,
+// without an LM head: a reward model never reads one) and a head
+// initialised as OpenRLHF does: weight ~ normal(0, 1/(D+1)), bias 0.
 func NewRM(backend compute.Backend, cfg *policy.Config, tok *tokenizer.Tokenizer, tmpl *chat.Template, seed uint64) (*RewardModel, error) {
-	bb, err := policy.New(backend, cfg, policy.InitOptions{Options: policy.Options{ScopePath: BackboneScope}, Seed: seed})
+	bb, err := policy.New(backend, cfg, policy.InitOptions{Options: policy.Options{ScopePath: BackboneScope}, Seed: seed,
+		Params: BackboneParams(cfg)})
 	if err != nil {
 		return nil, fmt.Errorf("rewards: reward model: %w", err)
 	}
 	rm := &RewardModel{Backbone: bb, Tokenizer: tok, Template: tmpl}
-	d := cfg.HiddenSize
+	if err := rm.SetHead(freshHead(cfg.HiddenSize, seed), 0); err != nil {
+		return nil, err
+	}
+	return rm, nil
+}
+
+// freshHead draws a head's weight: normal(0, 1/(D+1)) from the seed.
+func freshHead(d int, seed uint64) []float32 {
 	rng := rand.New(rand.NewPCG(seed, 0x4ead))
 	w := make([]float32, d)
 	for i := range w {
 		w[i] = float32(rng.NormFloat64() / float64(d+1))
 	}
-	if err := rm.SetHead(w, 0); err != nil {
-		return nil, err
+	return w
+}
+
+// BackboneParams are the weights a reward model's backbone holds: the
+// decoder's, without lm_head.weight (the reward reads the final hidden
+// state, never the LM head).
+func BackboneParams(cfg *policy.Config) []policy.Param {
+	var ps []policy.Param
+	for _, p := range cfg.Params() {
+		if p.Name != "lm_head.weight" {
+			ps = append(ps, p)
+		}
 	}
-	return rm, nil
+	return ps
 }
 
 // SetHead sets the head's weight (D values) and bias.

@@ -44,9 +44,11 @@ type RMLoadOptions struct {
 // LoadRM reads a Hugging Face directory: config.json, safetensors weights
 // with the backbone's names plus a value head under one of the names TRL,
 // OpenRLHF or transformers use (a directory without a head gets a fresh
-// one), and the tokenizer. lm_head.weight may be absent (a reward model
-// never reads it; it is then zero). Tensors that are neither backbone nor
-// head are refused with a *policy.LoadError.
+// one), and the tokenizer. An lm_head.weight in the files is checked for
+// its shape and not read (a reward model never uses it). Every tensor is
+// checked before anything is read (policy.CheckTensors: missing,
+// unexpected, mis-shaped or of an unsupported dtype, all listed in one
+// *policy.LoadError); no backbone weight is drawn at random.
 func LoadRM(ctx context.Context, backend compute.Backend, dir string, opts RMLoadOptions) (*RewardModel, error) {
 	cfg, err := policy.LoadConfig(filepath.Join(dir, "config.json"))
 	if err != nil {
@@ -62,104 +64,96 @@ func LoadRM(ctx context.Context, backend compute.Backend, dir string, opts RMLoa
 	if err != nil {
 		return nil, err
 	}
-	rm, err := NewRM(backend, cfg, tok, tmpl, opts.Seed)
-	if err != nil {
-		return nil, err
-	}
-	rm.Backbone.SourceDir = dir
 	set, err := safetensors.OpenDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("rewards: %w", err)
 	}
 	defer set.Close()
-	if err := rm.loadWeights(ctx, dir, set); err != nil {
+	params := BackboneParams(cfg)
+	head := findHead(set)
+	want := params
+	if head[0] != "" {
+		want = append(slices.Clone(params), policy.Param{Name: head[0], Shape: []int{1, cfg.HiddenSize}})
+		if _, ok := set.Info(head[1]); ok {
+			want = append(want, policy.Param{Name: head[1], Shape: []int{1}})
+		}
+	}
+	lmHead := []int{cfg.VocabSize, cfg.HiddenSize}
+	allow := func(name string) bool {
+		info, _ := set.Info(name)
+		return name == "lm_head.weight" && slices.Equal(info.Shape, lmHead)
+	}
+	if err := policy.CheckTensors(dir, set, headShapes(set, want), allow); err != nil {
+		return nil, err
+	}
+	bb, err := policy.Empty(backend, cfg, policy.Options{ScopePath: BackboneScope})
+	if err != nil {
+		return nil, fmt.Errorf("rewards: %w", err)
+	}
+	bb.SourceDir = dir
+	rm := &RewardModel{Backbone: bb, Tokenizer: tok, Template: tmpl}
+	w, b, err := readHead(set, head, cfg.HiddenSize, opts.Seed)
+	if err != nil {
+		return nil, err
+	}
+	if err := bb.ReadWeights(ctx, set, params); err != nil {
+		return nil, err
+	}
+	if err := rm.SetHead(w, b); err != nil {
 		return nil, err
 	}
 	return rm, nil
 }
 
-func (rm *RewardModel) loadWeights(ctx context.Context, dir string, set *safetensors.Set) error {
-	le := &policy.LoadError{Dir: dir}
-	used := map[string]bool{}
-	for _, p := range rm.Backbone.Config.Params() {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		info, ok := set.Info(p.Name)
-		switch {
-		case !ok && p.Name == "lm_head.weight":
-			if err := rm.Backbone.SetWeight(p.Name, make([]float32, p.Shape[0]*p.Shape[1])); err != nil {
-				return err
-			}
-			continue
-		case !ok:
-			le.Missing = append(le.Missing, p.Name)
-			continue
-		case !slices.Equal(info.Shape, p.Shape):
-			le.Misshaped = append(le.Misshaped, fmt.Sprintf("%s: file %v, model %v", p.Name, info.Shape, p.Shape))
-			continue
-		}
-		used[p.Name] = true
-		vals, err := set.Float32(p.Name)
-		if err != nil {
-			return fmt.Errorf("rewards: %w", err)
-		}
-		if err := rm.Backbone.SetWeight(p.Name, vals); err != nil {
-			return err
+// findHead returns the first (weight, bias) name pair of headNames whose
+// weight the files hold, or empty names.
+func findHead(set *safetensors.Set) [2]string {
+	for _, names := range headNames {
+		if _, ok := set.Info(names[0]); ok {
+			return names
 		}
 	}
-	if err := rm.loadHead(set, used, le); err != nil {
-		return err
-	}
-	for _, name := range set.Names() {
-		if !used[name] && !(name == "lm_head.weight" && rm.Backbone.Config.TieWordEmbeddings) {
-			le.Unexpected = append(le.Unexpected, name)
-		}
-	}
-	if len(le.Missing)+len(le.Unexpected)+len(le.Misshaped) > 0 {
-		return le
-	}
-	return nil
+	return [2]string{}
 }
 
-// loadHead sets the head from the first name pair the files hold; without
-// one the fresh head stays.
-func (rm *RewardModel) loadHead(set *safetensors.Set, used map[string]bool, le *policy.LoadError) error {
-	d := rm.Backbone.Config.HiddenSize
-	for _, names := range headNames {
-		info, ok := set.Info(names[0])
-		if !ok {
-			continue
+// headShapes relaxes the wanted shape of a head weight stored as [D]
+// instead of [1, D] (both are in use) so that CheckTensors accepts either.
+func headShapes(set *safetensors.Set, want []policy.Param) []policy.Param {
+	out := slices.Clone(want)
+	for i, p := range out {
+		info, ok := set.Info(p.Name)
+		if ok && len(p.Shape) == 2 && p.Shape[0] == 1 && slices.Equal(info.Shape, p.Shape[1:]) {
+			out[i].Shape = info.Shape
 		}
-		used[names[0]] = true
-		if n := info.NumElements(); n != int64(d) || len(info.Shape) == 0 || info.Shape[len(info.Shape)-1] != d {
-			le.Misshaped = append(le.Misshaped, fmt.Sprintf("%s: file %v, model [1 %d]", names[0], info.Shape, d))
-			return nil
-		}
-		w, err := set.Float32(names[0])
-		if err != nil {
-			return fmt.Errorf("rewards: %w", err)
-		}
-		var b float32
-		if _, ok := set.Info(names[1]); ok {
-			used[names[1]] = true
-			bv, err := set.Float32(names[1])
-			if err != nil || len(bv) != 1 {
-				le.Misshaped = append(le.Misshaped, names[1]+": want one value")
-				return nil
-			}
-			b = bv[0]
-		}
-		return rm.SetHead(w, b)
 	}
-	return nil
+	return out
+}
+
+// readHead reads the head named head (fresh from seed when the files hold
+// none): the weight's D values and the bias (0 when absent).
+func readHead(set *safetensors.Set, head [2]string, d int, seed uint64) ([]float32, float32, error) {
+	if head[0] == "" {
+		return freshHead(d, seed), 0, nil
+	}
+	w, err := set.Float32(head[0])
+	if err != nil {
+		return nil, 0, fmt.Errorf("rewards: %w", err)
+	}
+	if _, ok := set.Info(head[1]); !ok {
+		return w, 0, nil
+	}
+	bv, err := set.Float32(head[1])
+	if err != nil {
+		return nil, 0, fmt.Errorf("rewards: %w", err)
+	}
+	return w, bv[0], nil
 }
 
 // WeightTensors returns every weight in float32 under its Hugging Face
 // name: the backbone's (policy.Config.Params) and the head's.
 func (rm *RewardModel) WeightTensors(ctx context.Context) ([]safetensors.Tensor, error) {
 	var ts []safetensors.Tensor
-	for _, p := range rm.Backbone.Config.Params() {
+	for _, p := range BackboneParams(rm.Backbone.Config) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}

@@ -295,3 +295,41 @@ func TestBucketLengthAndPadBatch(t *testing.T) {
 		t.Error("empty sequence accepted")
 	}
 }
+
+// TestLoadRMListsEveryProblem: a directory with a missing backbone tensor,
+// a mis-shaped head and an LM head of the wrong shape fails with one
+// LoadError naming all three; a correct LM head is accepted and not read.
+func TestLoadRMListsEveryProblem(t *testing.T) {
+	rm := tinyRM(t, 5)
+	ctx := context.Background()
+	src := t.TempDir()
+	if err := rm.Save(ctx, src); err != nil {
+		t.Fatal(err)
+	}
+	c := rm.Backbone.Config
+	lmHead := func(rows int) safetensors.Tensor {
+		return f32Tensor("lm_head.weight", make([]float32, rows*c.HiddenSize), []int{rows, c.HiddenSize})
+	}
+	bad := rewriteDir(t, src, func(n string) string {
+		switch n {
+		case "model.norm.weight":
+			return ""
+		case HeadWeightName:
+			return ""
+		}
+		return n
+	}, f32Tensor(HeadWeightName, make([]float32, 2*c.HiddenSize), []int{2, c.HiddenSize}), lmHead(c.VocabSize+1))
+	_, err := LoadRM(ctx, backend.MustOpenGo(), bad, RMLoadOptions{})
+	var le *policy.LoadError
+	if !errors.As(err, &le) || len(le.Missing) != 1 || len(le.Misshaped) != 1 || len(le.Unexpected) != 1 {
+		t.Fatalf("err = %v, want one missing, one mis-shaped and one unexpected tensor", err)
+	}
+	good := rewriteDir(t, src, func(n string) string { return n }, lmHead(c.VocabSize))
+	back, err := LoadRM(ctx, backend.MustOpenGo(), good, RMLoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.Backbone.Store.GetVariable(policy.VariablePath(back.Backbone.Decoder.Scope, "lm_head.weight")) != nil {
+		t.Error("the LM head was loaded; a reward model never reads it")
+	}
+}

@@ -54,15 +54,12 @@ type RMTrainer struct {
 }
 
 // RMTrainVars lists the reward model's trainable variables: every backbone
-// weight the reward reads (lm_head is skipped unless tied) and the head.
+// weight the reward reads (rewards.BackboneParams) and the head.
 // Matrices and the head weight get weight decay; biases and norms do not.
 func RMTrainVars(rm *rewards.RewardModel) []TrainVar {
 	var vars []TrainVar
 	bb := rm.Backbone
-	for _, p := range bb.Config.Params() {
-		if p.Name == "lm_head.weight" {
-			continue
-		}
+	for _, p := range rewards.BackboneParams(bb.Config) {
 		v := bb.Store.GetVariable(policy.VariablePath(bb.Decoder.Scope, p.Name))
 		vars = append(vars, TrainVar{Name: p.Name, Var: v, Decay: p.Kind == policy.KindMatrix})
 	}

@@ -8,8 +8,12 @@ package trainer
 // controller), the sequence reward is clipped to reward_clip_range and put
 // on the last generated token, the return is the undiscounted (γ = 1)
 // reward-to-go, and the advantages are whitened over every valid token of
-// the whole rollout batch (no critic, no GAE). The variants differ only in
-// how the sequence reward is baselined before it is folded in:
+// the whole rollout batch (no critic, no GAE). With NormalizeReward the
+// sequence rewards are first z-scored over the rollout batch (OpenRLHF's
+// normalize_reward divides by statistics the reward model stores; here
+// each batch's own are used, so nothing is carried between rollouts). The
+// variants differ only in how the sequence reward is baselined before it
+// is folded in:
 //
 //	reinforce           R
 //	reinforce_baseline  R − mean(R of the prompt's group)       (then whitened)
@@ -61,6 +65,30 @@ func TokenKL(logp, refLogp [][]float64, mask [][]bool, est KLEstimator) [][]floa
 				out[b][t] = d
 			}
 		}
+	}
+	return out
+}
+
+// NormalizeRewards z-scores sequence rewards over the batch:
+// (R − mean) / (std + 1e-8), population std. A batch whose rewards are all
+// equal becomes all zeros.
+func NormalizeRewards(rewards []float64) []float64 {
+	out := make([]float64, len(rewards))
+	if len(rewards) == 0 {
+		return out
+	}
+	mean := 0.0
+	for _, r := range rewards {
+		mean += r
+	}
+	mean /= float64(len(rewards))
+	ss := 0.0
+	for _, r := range rewards {
+		ss += (r - mean) * (r - mean)
+	}
+	std := math.Sqrt(ss / float64(len(rewards)))
+	for i, r := range rewards {
+		out[i] = (r - mean) / (std + 1e-8)
 	}
 	return out
 }
@@ -201,13 +229,21 @@ type AdvantageOptions struct {
 	Gamma     float64
 	ClipLo    float64
 	ClipHi    float64
+	// NormalizeReward z-scores the sequence rewards over the rollout batch
+	// before the baseline and the clipping, so Beta weighs the KL against a
+	// reward of unit scale whatever the reward model's scale.
+	NormalizeReward bool
 }
 
 // Advantages computes per-token advantages [B][T] and the per-token KL
 // estimate [B][T] (for logging) of a rollout batch.
 func Advantages(in AdvantageInputs, opts AdvantageOptions) (adv, kl [][]float64, err error) {
 	kl = TokenKL(in.LogProbs, in.RefLogProbs, in.Mask, opts.KL)
-	seq, err := BaselineRewards(in.Rewards, in.GroupSize, opts.Estimator)
+	rewards := in.Rewards
+	if opts.NormalizeReward {
+		rewards = NormalizeRewards(rewards)
+	}
+	seq, err := BaselineRewards(rewards, in.GroupSize, opts.Estimator)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -48,6 +48,62 @@ func TestTokenKLByHand(t *testing.T) {
 	}
 }
 
+func TestNormalizeRewards(t *testing.T) {
+	tests := []struct {
+		name string
+		in   []float64
+		want []float64
+	}{
+		{"empty", nil, []float64{}},
+		{"all equal", []float64{2, 2, 2}, []float64{0, 0, 0}},
+		// mean 2, population std 1
+		{"two values", []float64{1, 3}, []float64{-1, 1}},
+		// mean 0, population std sqrt(2/3)
+		{"three values", []float64{-1, 0, 1}, []float64{-1 / math.Sqrt(2.0/3), 0, 1 / math.Sqrt(2.0/3)}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := NormalizeRewards(tc.in)
+			if len(got) != len(tc.want) {
+				t.Fatalf("len %d, want %d", len(got), len(tc.want))
+			}
+			for i := range got {
+				if math.Abs(got[i]-tc.want[i]) > 1e-6 {
+					t.Errorf("[%d] = %v, want %v", i, got[i], tc.want[i])
+				}
+			}
+		})
+	}
+}
+
+// With NormalizeReward, rewards on another scale and offset give the same
+// advantages: only their z-scores reach the update.
+func TestAdvantagesNormalizedRewardsIgnoreScale(t *testing.T) {
+	in := AdvantageInputs{LogProbs: testLogp, RefLogProbs: testRef, Mask: testMask, Rewards: []float64{1, 0, 0.5, 0.25}, GroupSize: 2}
+	opts := AdvantageOptions{Estimator: Reinforce, KL: K1, Beta: 0.1, Gamma: 1, ClipLo: -10, ClipHi: 10, NormalizeReward: true}
+	a, _, err := Advantages(in, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in.Rewards = []float64{7, -3, 2, -0.5} // 10·R − 3
+	b, _, err := Advantages(in, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range a {
+		for j := range a[i] {
+			if math.Abs(a[i][j]-b[i][j]) > 1e-6 {
+				t.Errorf("adv[%d][%d] = %v and %v", i, j, a[i][j], b[i][j])
+			}
+		}
+	}
+	opts.NormalizeReward = false
+	c, _, _ := Advantages(in, opts)
+	if math.Abs(c[0][0]-b[0][0]) < 1e-6 {
+		t.Error("without NormalizeReward the scale should change the advantages")
+	}
+}
+
 func TestBaselineRewardsByHand(t *testing.T) {
 	r := []float64{1, 0, 0.5, 0.5, 1, 1}
 	tests := []struct {

@@ -219,7 +219,7 @@ func policySettings(cfg configs.Policy, actor *TextModel, rollouts, prompts int)
 		EpsClip: cfg.EpsClip, DropUniform: cfg.DropUniform, Seed: cfg.Seed, Sampling: sampling,
 		Advantage: AdvantageOptions{Estimator: Estimator(cfg.Estimator), KL: KLEstimator(cfg.KLEstimator),
 			Beta: cfg.InitKLCoef, KLInLoss: cfg.UseKLLoss, Gamma: cfg.Gamma,
-			ClipLo: cfg.RewardClipRange[0], ClipHi: cfg.RewardClipRange[1]},
+			ClipLo: cfg.RewardClipRange[0], ClipHi: cfg.RewardClipRange[1], NormalizeReward: cfg.NormalizeReward},
 		Schedule: Schedule{Peak: cfg.Optim.LearningRate, Warmup: WarmupSteps(max(updates, 1), cfg.Optim.WarmupRatio),
 			Total: max(updates, 1), MinRatio: cfg.Optim.MinLRRatio, Kind: cfg.Optim.Scheduler},
 	}

@@ -2,12 +2,10 @@ package trainer
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"maps"
 	"path/filepath"
-	"time"
 
 	"github.com/gomlx/compute"
 
@@ -73,18 +71,29 @@ func TrainPolicy(ctx context.Context, cfg configs.Policy, run *rundir.Run, opts 
 	if err != nil {
 		return err
 	}
-	l.onStep = opts.OnStep
+	t := l.t
+	lp := &loop{name: "train-policy", total: l.total, at: func() int { return t.Cursor.Step }, step: t.Step,
+		describe: func(m map[string]float64) string {
+			return fmt.Sprintf("reward %.3f kl %.4f", m["reward/mean"], m["kl/reward_k"])
+		},
+		save: l.save, saveEvery: cfg.SaveSteps, metrics: run.Metrics, log: log, onStep: opts.OnStep,
+		bar: progress.New(l.total, "train-policy", progress.Options{Quiet: opts.Quiet})}
 	if eq != nil {
-		l.queueMetrics = func(ctx context.Context) map[string]float64 {
-			m, err := eq.Queue.Client.Metrics(ctx)
-			if err != nil {
-				return nil
+		lp.extra = func(ctx context.Context, m map[string]float64) {
+			if qm, err := eq.Queue.Client.Metrics(ctx); err == nil {
+				maps.Copy(m, qm.Values())
 			}
-			return m.Values()
 		}
 	}
-	l.bar = progress.New(l.t.Settings.Schedule.Total, "train-policy", progress.Options{Quiet: opts.Quiet})
-	return l.loop(ctx)
+	if err := lp.run(ctx); err != nil {
+		return err
+	}
+	dir := filepath.Join(run.Dir, PolicyModelDir)
+	if err := SaveTextModel(ctx, t.Actor, dir); err != nil {
+		return err
+	}
+	fmt.Fprintf(log, "train-policy: %d rollouts done; policy saved to %s\n", t.Cursor.Step, dir)
+	return nil
 }
 
 type policyLoop struct {
@@ -94,13 +103,8 @@ type policyLoop struct {
 	total  int // rollouts
 	saver  *checkpoints.Saver
 	config []byte
-	bar    *progress.Bar
 	log    io.Writer
-	onStep func(int, map[string]float64)
 	saved  int
-	// queueMetrics reports the execution queue (depth, jobs/s,
-	// redeliveries, per-worker throughput) when the loop started one.
-	queueMetrics func(context.Context) map[string]float64
 }
 
 // PolicyRollouts is the number of rollouts a run takes: num_episodes passes
@@ -223,55 +227,6 @@ func policySettings(cfg configs.Policy, actor *TextModel, rollouts, prompts int)
 		Schedule: Schedule{Peak: cfg.Optim.LearningRate, Warmup: WarmupSteps(max(updates, 1), cfg.Optim.WarmupRatio),
 			Total: max(updates, 1), MinRatio: cfg.Optim.MinLRRatio, Kind: cfg.Optim.Scheduler},
 	}
-}
-
-func (l *policyLoop) loop(ctx context.Context) error {
-	t := l.t
-	l.bar.Add(t.Cursor.Step)
-	for t.Cursor.Step < l.total && ctx.Err() == nil {
-		m, err := t.Step(ctx)
-		if errors.Is(err, context.Canceled) && ctx.Err() != nil {
-			break
-		}
-		if err != nil {
-			return err
-		}
-		step := t.Cursor.Step
-		if l.queueMetrics != nil {
-			maps.Copy(m, l.queueMetrics(ctx))
-		}
-		if err := l.run.Metrics.Log(step, m); err != nil {
-			return err
-		}
-		l.bar.Add(1)
-		l.bar.Describe(fmt.Sprintf("reward %.3f kl %.4f", m["reward/mean"], m["kl/reward_k"]))
-		if l.onStep != nil {
-			l.onStep(step, m)
-		}
-		if l.cfg.SaveSteps > 0 && step%l.cfg.SaveSteps == 0 && step < l.total {
-			if err := l.save(ctx); err != nil && ctx.Err() == nil {
-				return err
-			}
-		}
-	}
-	if ctx.Err() != nil {
-		fctx, cancel := checkpoints.FinalContext(ctx, 2*time.Minute)
-		defer cancel()
-		if err := l.save(fctx); err != nil {
-			return fmt.Errorf("train-policy: interrupted at step %d and the final checkpoint failed: %w", t.Cursor.Step, err)
-		}
-		return fmt.Errorf("train-policy: interrupted at step %d (checkpoint saved): %w", t.Cursor.Step, context.Cause(ctx))
-	}
-	l.bar.Finish()
-	if err := l.save(ctx); err != nil {
-		return err
-	}
-	dir := filepath.Join(l.run.Dir, PolicyModelDir)
-	if err := SaveTextModel(ctx, t.Actor, dir); err != nil {
-		return err
-	}
-	fmt.Fprintf(l.log, "train-policy: %d rollouts done; policy saved to %s\n", t.Cursor.Step, dir)
-	return nil
 }
 
 func (l *policyLoop) save(ctx context.Context) error {

@@ -2,11 +2,9 @@ package trainer
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
-	"time"
 
 	"github.com/gomlx/compute"
 
@@ -65,10 +63,23 @@ func TrainRM(ctx context.Context, cfg configs.RM, run *rundir.Run, opts RMRunOpt
 	if err != nil {
 		return err
 	}
-	l.onStep = opts.OnStep
-	l.bar = progress.New(l.t.Settings.Schedule.Total, "train-rm", progress.Options{Quiet: opts.Quiet})
-	l.bar.Add(l.t.Cursor.Step)
-	return l.loop(ctx)
+	t := l.t
+	runner := &loop{name: "train-rm", total: t.Settings.Schedule.Total, at: func() int { return t.Cursor.Step },
+		step: t.Step, describe: func(m map[string]float64) string {
+			return fmt.Sprintf("loss %.4f acc %.2f", m["loss/bt"], m["rm/accuracy"])
+		},
+		evaluate: l.evaluate, evalEvery: cfg.EvalSteps, save: l.save, saveEvery: cfg.SaveSteps,
+		metrics: run.Metrics, log: log, onStep: opts.OnStep,
+		bar: progress.New(t.Settings.Schedule.Total, "train-rm", progress.Options{Quiet: opts.Quiet})}
+	if err := runner.run(ctx); err != nil {
+		return err
+	}
+	dir := filepath.Join(run.Dir, RMModelDir)
+	if err := t.RM.Save(ctx, dir); err != nil {
+		return err
+	}
+	fmt.Fprintf(log, "train-rm: %d steps done; reward model saved to %s\n", t.Cursor.Step, dir)
+	return nil
 }
 
 // rmLoop is the state of one TrainRM call.
@@ -79,9 +90,7 @@ type rmLoop struct {
 	saver    *checkpoints.Saver
 	tokFiles map[string][]byte
 	config   []byte
-	bar      *progress.Bar
 	log      io.Writer
-	onStep   func(int, map[string]float64)
 	saved    int // step of the last checkpoint written (-1: none)
 	eval     int // step of the last evaluation logged (-1: none)
 }
@@ -125,60 +134,6 @@ func newRMLoop(ctx context.Context, cfg configs.RM, run *rundir.Run, b compute.B
 	return l, run.Metrics.TruncateAfter(t.Cursor.Step)
 }
 
-func (l *rmLoop) loop(ctx context.Context) error {
-	t := l.t
-	total := t.Settings.Schedule.Total
-	if t.Cursor.Step == 0 {
-		if err := l.evaluate(ctx); err != nil {
-			return err
-		}
-	}
-	for t.Cursor.Step < total && ctx.Err() == nil {
-		m, err := t.Step(ctx)
-		if errors.Is(err, context.Canceled) && ctx.Err() != nil {
-			break
-		}
-		if err != nil {
-			return err
-		}
-		step := t.Cursor.Step
-		if err := l.run.Metrics.Log(step, m); err != nil {
-			return err
-		}
-		l.bar.Add(1)
-		l.bar.Describe(fmt.Sprintf("loss %.4f acc %.2f", m["loss/bt"], m["rm/accuracy"]))
-		if l.onStep != nil {
-			l.onStep(step, m)
-		}
-		if l.cfg.EvalSteps > 0 && step%l.cfg.EvalSteps == 0 && step < total {
-			if err := l.evaluate(ctx); err != nil && ctx.Err() == nil {
-				return err
-			}
-		}
-		if l.cfg.SaveSteps > 0 && step%l.cfg.SaveSteps == 0 && step < total {
-			if err := l.save(ctx); err != nil && ctx.Err() == nil {
-				return err
-			}
-		}
-	}
-	if ctx.Err() != nil {
-		return l.interrupted(ctx)
-	}
-	l.bar.Finish()
-	if err := l.evaluate(ctx); err != nil {
-		return err
-	}
-	if err := l.save(ctx); err != nil {
-		return err
-	}
-	dir := filepath.Join(l.run.Dir, RMModelDir)
-	if err := t.RM.Save(ctx, dir); err != nil {
-		return err
-	}
-	fmt.Fprintf(l.log, "train-rm: %d steps done; reward model saved to %s\n", t.Cursor.Step, dir)
-	return nil
-}
-
 func (l *rmLoop) evaluate(ctx context.Context) error {
 	if l.eval == l.t.Cursor.Step {
 		return nil
@@ -206,25 +161,4 @@ func (l *rmLoop) save(ctx context.Context) error {
 	}
 	l.saved = step
 	return nil
-}
-
-// interrupted writes the final checkpoint under a fresh bounded context and
-// reports the interruption.
-func (l *rmLoop) interrupted(ctx context.Context) error {
-	fctx, cancel := checkpoints.FinalContext(ctx, 2*time.Minute)
-	defer cancel()
-	// An evaluation cut short by the signal is redone, so that the metrics
-	// log matches an uninterrupted run (a resumed run does not evaluate
-	// the step it resumes at).
-	step := l.t.Cursor.Step
-	if l.cfg.EvalSteps > 0 && step > 0 && step%l.cfg.EvalSteps == 0 && step < l.t.Settings.Schedule.Total {
-		if err := l.evaluate(fctx); err != nil {
-			return fmt.Errorf("train-rm: interrupted at step %d and the evaluation failed: %w", step, err)
-		}
-	}
-	if err := l.save(fctx); err != nil {
-		return fmt.Errorf("train-rm: interrupted at step %d and the final checkpoint failed: %w", l.t.Cursor.Step, err)
-	}
-	fmt.Fprintf(l.log, "train-rm: interrupted; checkpoint of step %d saved under %s\n", l.t.Cursor.Step, l.saver.Root)
-	return fmt.Errorf("train-rm: interrupted at step %d (checkpoint saved): %w", l.t.Cursor.Step, context.Cause(ctx))
 }

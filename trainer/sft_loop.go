@@ -2,11 +2,9 @@ package trainer
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
-	"time"
 
 	"github.com/gomlx/compute"
 
@@ -32,22 +30,55 @@ func TrainSFT(ctx context.Context, cfg configs.SFT, run *rundir.Run, opts SFTRun
 	if err != nil {
 		return err
 	}
-	log, ck, b := st.log, st.ck, st.b
-	var tm *TextModel
-	if ck != nil {
-		tm, err = LoadCheckpointModel(ctx, modelAt(ctx, b, cfg.Seed), ck)
-	} else {
-		tm, err = LoadPolicyModel(ctx, b, cfg.Model, cfg.Seed)
-	}
+	l, err := newSFTLoop(ctx, cfg, run, st)
 	if err != nil {
 		return err
+	}
+	t := l.t
+	runner := &loop{name: "sft", total: l.total, at: func() int { return t.Cursor.Step }, step: t.Step,
+		describe: func(m map[string]float64) string { return fmt.Sprintf("loss %.4f", m["loss/sft"]) },
+		save:     l.save, saveEvery: cfg.SaveSteps, metrics: run.Metrics, log: st.log,
+		bar: progress.New(l.total, "sft", progress.Options{Quiet: opts.Quiet})}
+	if err := runner.run(ctx); err != nil {
+		return err
+	}
+	dir := filepath.Join(run.Dir, PolicyModelDir)
+	if err := SaveTextModel(ctx, t.Model, dir); err != nil {
+		return err
+	}
+	fmt.Fprintf(st.log, "sft: %d steps done; policy saved to %s\n", t.Cursor.Step, dir)
+	return nil
+}
+
+// sftLoop is the state of one TrainSFT call.
+type sftLoop struct {
+	cfg    configs.SFT
+	t      *SFTTrainer
+	total  int
+	saver  *checkpoints.Saver
+	config []byte
+	saved  int // step of the last checkpoint written (-1: none)
+}
+
+// newSFTLoop loads the policy (from the checkpoint when resuming), the
+// examples and the trainer, and restores the trainer's state.
+func newSFTLoop(ctx context.Context, cfg configs.SFT, run *rundir.Run, st loopStart) (*sftLoop, error) {
+	var tm *TextModel
+	var err error
+	if st.ck != nil {
+		tm, err = LoadCheckpointModel(ctx, modelAt(ctx, st.b, cfg.Seed), st.ck)
+	} else {
+		tm, err = LoadPolicyModel(ctx, st.b, cfg.Model, cfg.Seed)
+	}
+	if err != nil {
+		return nil, err
 	}
 	ex, skipped, err := ReadSFTExamples(ctx, tm, cfg.TrainData, cfg.MaxLength)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if skipped > 0 {
-		fmt.Fprintf(log, "sft: %d examples longer than max_length %d skipped\n", skipped, cfg.MaxLength)
+		fmt.Fprintf(st.log, "sft: %d examples longer than max_length %d skipped\n", skipped, cfg.MaxLength)
 	}
 	total := cfg.MaxEpochs * (len(ex) / cfg.TrainBatchSize)
 	if cfg.MaxSteps > 0 {
@@ -57,85 +88,55 @@ func TrainSFT(ctx context.Context, cfg configs.SFT, run *rundir.Run, opts SFTRun
 		Total: total, MinRatio: cfg.Optim.MinLRRatio, Kind: cfg.Optim.Scheduler}
 	t, err := NewSFTTrainer(tm, RMAdamW(cfg.Optim), ex, cfg.TrainBatchSize, cfg.MicroBatchSize, cfg.Seed, sched)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	text, err := configs.YAML(&cfg)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	saver := &checkpoints.Saver{Root: root, Options: checkpoints.Options{Keep: cfg.KeepLast}}
-	saved := -1
-	save := func(ctx context.Context) error {
-		if saved == t.Cursor.Step {
-			return nil
-		}
-		c, err := PolicyCheckpoint(ctx, tm, t.Opt, map[string]any{"cursor": t.Cursor,
-			"sft": sftState{Seed: cfg.Seed, Examples: len(ex)}}, []byte(text))
-		if err != nil {
-			return err
-		}
-		if _, err := saver.Save(ctx, int64(t.Cursor.Step), c); err != nil {
-			return err
-		}
-		saved = t.Cursor.Step
+	l := &sftLoop{cfg: cfg, t: t, total: total, config: []byte(text), saved: -1,
+		saver: &checkpoints.Saver{Root: filepath.Join(run.Dir, PolicyCheckpointDir), Options: checkpoints.Options{Keep: cfg.KeepLast}}}
+	if st.ck == nil {
+		return l, nil
+	}
+	if err := l.restore(st.ck); err != nil {
+		return nil, err
+	}
+	return l, run.Metrics.TruncateAfter(t.Cursor.Step)
+}
+
+func (l *sftLoop) save(ctx context.Context) error {
+	t := l.t
+	if l.saved == t.Cursor.Step {
 		return nil
 	}
-	if ck != nil {
-		var st sftState
-		if err := ck.DecodeState("sft", &st); err != nil {
-			return err
-		}
-		if st.Seed != cfg.Seed || st.Examples != len(ex) {
-			return fmt.Errorf("sft: %s: checkpoint of seed %d with %d examples, this run has seed %d and %d", ck.Dir, st.Seed, st.Examples, cfg.Seed, len(ex))
-		}
-		if err := ck.DecodeState("cursor", &t.Cursor); err != nil {
-			return err
-		}
-		if err := RestoreOptimizer(ck, t.Opt); err != nil {
-			return err
-		}
-		saved = t.Cursor.Step
-		if err := run.Metrics.TruncateAfter(t.Cursor.Step); err != nil {
-			return err
-		}
-	}
-	bar := progress.New(total, "sft", progress.Options{Quiet: opts.Quiet})
-	bar.Add(t.Cursor.Step)
-	for t.Cursor.Step < total && ctx.Err() == nil {
-		m, err := t.Step(ctx)
-		if errors.Is(err, context.Canceled) && ctx.Err() != nil {
-			break
-		}
-		if err != nil {
-			return err
-		}
-		if err := run.Metrics.Log(t.Cursor.Step, m); err != nil {
-			return err
-		}
-		bar.Add(1)
-		bar.Describe(fmt.Sprintf("loss %.4f", m["loss/sft"]))
-		if cfg.SaveSteps > 0 && t.Cursor.Step%cfg.SaveSteps == 0 && t.Cursor.Step < total {
-			if err := save(ctx); err != nil {
-				return err
-			}
-		}
-	}
-	if ctx.Err() != nil {
-		fctx, cancel := checkpoints.FinalContext(ctx, 2*time.Minute)
-		defer cancel()
-		if err := save(fctx); err != nil {
-			return fmt.Errorf("sft: interrupted at step %d and the final checkpoint failed: %w", t.Cursor.Step, err)
-		}
-		return fmt.Errorf("sft: interrupted at step %d (checkpoint saved): %w", t.Cursor.Step, context.Cause(ctx))
-	}
-	bar.Finish()
-	if err := save(ctx); err != nil {
+	c, err := PolicyCheckpoint(ctx, t.Model, t.Opt, map[string]any{"cursor": t.Cursor,
+		"sft": sftState{Seed: l.cfg.Seed, Examples: len(t.Examples)}}, l.config)
+	if err != nil {
 		return err
 	}
-	dir := filepath.Join(run.Dir, PolicyModelDir)
-	if err := SaveTextModel(ctx, tm, dir); err != nil {
+	if _, err := l.saver.Save(ctx, int64(t.Cursor.Step), c); err != nil {
 		return err
 	}
-	fmt.Fprintf(log, "sft: %d steps done; policy saved to %s\n", t.Cursor.Step, dir)
+	l.saved = t.Cursor.Step
+	return nil
+}
+
+func (l *sftLoop) restore(ck *checkpoints.Checkpoint) error {
+	var st sftState
+	if err := ck.DecodeState("sft", &st); err != nil {
+		return err
+	}
+	t := l.t
+	if st.Seed != l.cfg.Seed || st.Examples != len(t.Examples) {
+		return fmt.Errorf("sft: %s: checkpoint of seed %d with %d examples, this run has seed %d and %d", ck.Dir, st.Seed, st.Examples, l.cfg.Seed, len(t.Examples))
+	}
+	if err := ck.DecodeState("cursor", &t.Cursor); err != nil {
+		return err
+	}
+	if err := RestoreOptimizer(ck, t.Opt); err != nil {
+		return err
+	}
+	l.saved = t.Cursor.Step
 	return nil
 }

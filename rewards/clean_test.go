@@ -38,8 +38,13 @@ func snapshotHost(t *testing.T) hostState {
 		}
 	}
 	s.temp, _ = filepath.Glob(filepath.Join(os.TempDir(), "acecoder-work-*"))
-	for _, ctl := range cgroupControllers {
-		m, _ := filepath.Glob(filepath.Join("/sys/fs/cgroup", ctl, "acecoder-"+me+"-*"))
+	h := ProbeCgroups("/sys/fs/cgroup")
+	parents := []string{h.Root}
+	if h.Version == 1 {
+		parents = []string{filepath.Join(h.Root, "memory"), filepath.Join(h.Root, "pids")}
+	}
+	for _, p := range parents {
+		m, _ := filepath.Glob(filepath.Join(p, "acecoder-"+me+"-*"))
 		s.cgroups = append(s.cgroups, m...)
 	}
 	return s

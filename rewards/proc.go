@@ -42,12 +42,12 @@ const maxFrame = 256 << 20
 // fds 3 (requests) and 4 (replies). Its own stdout/stderr are kept, capped,
 // for error messages only.
 type proc struct {
-	cmd     *exec.Cmd
-	req     *os.File
-	resp    *os.File
-	diag    *cappedBuffer
-	cgroups map[string]string
-	exited  chan struct{}
+	cmd    *exec.Cmd
+	req    *os.File
+	resp   *os.File
+	diag   *cappedBuffer
+	cgroup *cgroupSet // the worker's group, nil without cgroups
+	exited chan struct{}
 }
 
 // startProc starts `python -I -S -c <script> <mode>` in its own process
@@ -142,9 +142,11 @@ func (p *proc) failure(op string, err error) error {
 	return fmt.Errorf("rewards: worker %s: %w (%s)", op, err, p.diag.String())
 }
 
-// kill ends the process group (with a PID namespace, every process in it),
-// waits for it and removes its cgroups.
+// kill ends the process group (with a PID namespace, every process in it,
+// and on cgroup v2 every process in its cgroup), waits for it and removes
+// its cgroup.
 func (p *proc) kill() {
+	p.cgroup.kill()
 	if p.cmd.Process != nil {
 		syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
 		p.cmd.Process.Kill()
@@ -152,7 +154,7 @@ func (p *proc) kill() {
 	<-p.exited
 	p.req.Close()
 	p.resp.Close()
-	removeCgroups(p.cgroups)
+	p.cgroup.remove()
 }
 
 // cappedBuffer keeps the first max bytes written to it.

@@ -145,7 +145,7 @@ func NewRunner(ctx context.Context, opts RunnerOptions) (*Runner, error) {
 			}
 			r.analyzer.close()
 			cancel()
-			removeCgroups(iso.cgroupRoot)
+			iso.cgroups.remove()
 			return nil, err
 		}
 	}
@@ -155,7 +155,7 @@ func NewRunner(ctx context.Context, opts RunnerOptions) (*Runner, error) {
 		go s.loop(ctx)
 	}
 	opts.Logger.Debug("rewards: runner started", "workers", opts.Workers, "python", opts.Python,
-		"protections", strings.Join(iso.protections(), ","))
+		"protections", strings.Join(iso.protections(), ","), "seccomp", nativeSeccomp, "cgroups", iso.cgroupHost.String())
 	return r, nil
 }
 
@@ -177,7 +177,8 @@ func probeIsolation(opts RunnerOptions) (isolation, error) {
 		runnerSeq.n++
 		tag := fmt.Sprintf("acecoder-%d-%d", os.Getpid(), runnerSeq.n)
 		runnerSeq.Unlock()
-		if iso.cgroupRoot, err = makeCgroupRoot(tag); err != nil {
+		iso.cgroupHost = ProbeCgroups("/sys/fs/cgroup")
+		if iso.cgroups, err = iso.cgroupHost.runnerGroup(tag); err != nil {
 			missing = append(missing, "cgroups: "+err.Error())
 		}
 	} else {
@@ -185,7 +186,7 @@ func probeIsolation(opts RunnerOptions) (isolation, error) {
 	}
 	if len(missing) > 0 {
 		if opts.RequireIsolation {
-			removeCgroups(iso.cgroupRoot)
+			iso.cgroups.remove()
 			return iso, fmt.Errorf("rewards: isolation unavailable: %s", strings.Join(missing, "; "))
 		}
 		for _, m := range missing {
@@ -292,7 +293,7 @@ func (r *Runner) Close() error {
 		r.wg.Wait()
 		r.analyzer.close()
 		r.cancel()
-		removeCgroups(r.iso.cgroupRoot)
+		r.iso.cgroups.remove()
 	})
 	return nil
 }

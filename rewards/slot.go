@@ -58,10 +58,11 @@ func (r *Runner) prepare(job Job) (preparedJob, error) {
 
 // slot owns one worker process and restarts it when it dies.
 type slot struct {
-	r       *Runner
-	index   int
-	p       *proc
-	workdir string // working directory without namespaces (else a tmpfs at /tmp)
+	r        *Runner
+	index    int
+	p        *proc
+	workdir  string // working directory without namespaces (else a tmpfs at /tmp)
+	oomKills int64  // the worker cgroup's out-of-memory kills seen so far
 }
 
 type workerConfig struct {
@@ -134,10 +135,15 @@ func (s *slot) restart(ctx context.Context) error {
 		return err
 	}
 	name := fmt.Sprintf("w%d", s.index)
-	p.cgroups, err = s.r.iso.workerCgroup(name, p.cmd.Process.Pid, 2*o.MemoryBytes+(256<<20), o.MaxProcs+8)
-	if err != nil {
-		p.kill()
-		return err
+	if g := s.r.iso.cgroups; g != nil {
+		if p.cgroup, err = g.child(name, 2*o.MemoryBytes+(256<<20), o.MaxProcs+8); err == nil {
+			err = p.cgroup.add(p.cmd.Process.Pid)
+		}
+		if err != nil {
+			p.kill()
+			return err
+		}
+		s.oomKills = p.cgroup.oomKills()
 	}
 	var ready struct {
 		Ready bool `json:"ready"`
@@ -255,11 +261,35 @@ func (s *slot) do(ctx context.Context, t task) (Result, error) {
 		return Result{ID: pj.id}, errors.New("rewards: " + reply.Infra)
 	}
 	res := Result{ID: pj.id, Output: reply.Output, Tests: make([]Verdict, len(pj.tests))}
+	crashed := false
 	for i, entry := range reply.Tests {
 		res.Tests[i] = judge(pj.tests[i], entry)
+		crashed = crashed || res.Tests[i].Status == StatusCrash
+	}
+	if crashed {
+		s.noteOOM(res.Tests)
 	}
 	res.summarise()
 	return res, nil
+}
+
+// noteOOM says which crashes were the kernel's out-of-memory killer: when
+// the worker's cgroup counted a new OOM kill during the job, its SIGKILL
+// crashes get that reason.
+func (s *slot) noteOOM(tests []Verdict) {
+	if s.p == nil || s.p.cgroup == nil {
+		return
+	}
+	n := s.p.cgroup.oomKills()
+	if n <= s.oomKills {
+		return
+	}
+	s.oomKills = n
+	for i, v := range tests {
+		if v.Status == StatusCrash && strings.Contains(v.Reason, "SIGKILL") {
+			tests[i].Reason = "out of memory: the sandbox's cgroup reached its memory limit; " + v.Reason
+		}
+	}
 }
 
 // judge turns a worker entry [status, payload] into a verdict; for eq tests

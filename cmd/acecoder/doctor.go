@@ -19,6 +19,7 @@ import (
 
 	"acecoder/backend"
 	"acecoder/internal/cli"
+	"acecoder/rewards"
 )
 
 func init() { register(newDoctorCmd) }
@@ -27,7 +28,7 @@ func newDoctorCmd(*cli.Globals) *cobra.Command {
 	var backendSpec, python string
 	cmd := &cobra.Command{
 		Use:   "doctor",
-		Short: "check the installation: backend, SIMD, Python, versions",
+		Short: "check the installation: backend, SIMD, Python, sandbox protections, versions",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return doctor(cmd.Context(), cmd.OutOrStdout(), backendSpec, python)
@@ -50,6 +51,10 @@ func doctor(ctx context.Context, w io.Writer, backendSpec, python string) error 
 	}
 	if err := checkPython(ctx, w, python); err != nil {
 		fmt.Fprintf(w, "python:   %v\n", err)
+	}
+	fmt.Fprintln(w, "sandbox:  protections this host gives the test runner")
+	for _, line := range rewards.Host().Lines() {
+		fmt.Fprintln(w, "  "+line)
 	}
 	spec, err := backend.Parse(backendSpec)
 	if err != nil {

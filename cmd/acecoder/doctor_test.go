@@ -27,6 +27,11 @@ func TestDoctorGoBackend(t *testing.T) {
 	if !strings.Contains(out, "matmul check ok") {
 		t.Errorf("doctor output lacks the computation check:\n%s", out)
 	}
+	for _, want := range []string{"root:", "namespaces:", "seccomp:", "cgroups:"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("doctor output lacks the sandbox's %s line:\n%s", want, out)
+		}
+	}
 }
 
 func TestMissingPluginFailsFast(t *testing.T) {

@@ -1,8 +1,11 @@
 package rewards
 
 import (
+	"encoding/json"
 	"fmt"
 	"time"
+
+	"acecoder/internal/rowid"
 )
 
 // Status is the verdict of one test.
@@ -37,6 +40,22 @@ type Job struct {
 	Completion string `json:"completion,omitempty"`
 	Test       string `json:"test,omitempty"`
 	EntryPoint string `json:"entry_point,omitempty"`
+}
+
+// UnmarshalJSON reads a job whose id is a JSON string or number (MBPP
+// rows number theirs); a number's text becomes the ID.
+func (j *Job) UnmarshalJSON(b []byte) error {
+	type plain Job
+	var aux struct {
+		*plain
+		ID rowid.ID `json:"id"`
+	}
+	aux.plain = (*plain)(j)
+	if err := json.Unmarshal(b, &aux); err != nil {
+		return err
+	}
+	j.ID = aux.ID.String()
+	return nil
 }
 
 // IsHumanEval reports whether the job uses the HumanEval fields.

@@ -2,6 +2,7 @@ package rewards
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"syscall"
 	"testing"
@@ -215,5 +216,30 @@ func TestRuleReward(t *testing.T) {
 	}
 	if _, err := ParseRewardKind("max"); err == nil {
 		t.Error("ParseRewardKind(max): no error")
+	}
+}
+
+// TestJobIDs: a job's id may be a JSON string or number.
+func TestJobIDs(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+		bad            bool
+	}{
+		{name: "string", in: `{"id": "oss_0", "program": "x = 1", "tests": ["assert x == 1"]}`, want: "oss_0"},
+		{name: "number", in: `{"id": 11, "program": "x = 1"}`, want: "11"},
+		{name: "none", in: `{"program": "x = 1"}`, want: ""},
+		{name: "object", in: `{"id": {"a": 1}}`, bad: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var j Job
+			err := json.Unmarshal([]byte(tc.in), &j)
+			if (err != nil) != tc.bad {
+				t.Fatalf("err = %v", err)
+			}
+			if !tc.bad && (j.ID != tc.want || j.Program != "x = 1") {
+				t.Errorf("got %+v, want id %q", j, tc.want)
+			}
+		})
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"acecoder/internal/cli"
+	"acecoder/internal/rowid"
 	"acecoder/progress"
 	"acecoder/queue"
 	"acecoder/rewards"
@@ -66,7 +67,7 @@ order, {"id", "reward", "pass_rate", "passed", "total", "tests": [{"status",
 }
 
 type execOutput struct {
-	ID       string            `json:"id"`
+	ID       rowid.ID          `json:"id"` // as the input row wrote it: string or number`
 	Reward   float64           `json:"reward"`
 	PassRate float64           `json:"pass_rate"`
 	Passed   int               `json:"passed"`
@@ -74,13 +75,16 @@ type execOutput struct {
 	Tests    []rewards.Verdict `json:"tests"`
 }
 
-func readJobs(path string) ([]rewards.Job, error) {
+// readJobs reads the jobs and their ids as the rows wrote them (a row
+// without one is named by its line number).
+func readJobs(path string) ([]rewards.Job, []rowid.ID, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, cli.UsageError{Err: fmt.Errorf("exec: %w", err)}
+		return nil, nil, cli.UsageError{Err: fmt.Errorf("exec: %w", err)}
 	}
 	defer f.Close()
 	var jobs []rewards.Job
+	var ids []rowid.ID
 	sc := bufio.NewScanner(f)
 	sc.Buffer(nil, 64<<20)
 	for n := 1; sc.Scan(); n++ {
@@ -88,22 +92,29 @@ func readJobs(path string) ([]rewards.Job, error) {
 			continue
 		}
 		var j rewards.Job
+		var row struct {
+			ID rowid.ID `json:"id"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &row); err != nil {
+			return nil, nil, fmt.Errorf("exec: %s:%d: %w", path, n, err)
+		}
 		if err := json.Unmarshal(sc.Bytes(), &j); err != nil {
-			return nil, fmt.Errorf("exec: %s:%d: %w", path, n, err)
+			return nil, nil, fmt.Errorf("exec: %s:%d: %w", path, n, err)
 		}
-		if j.ID == "" {
-			j.ID = fmt.Sprint(n)
+		if row.ID.IsZero() {
+			row.ID = rowid.String(fmt.Sprint(n))
+			j.ID = row.ID.String()
 		}
-		jobs = append(jobs, j)
+		jobs, ids = append(jobs, j), append(ids, row.ID)
 	}
 	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("exec: %s: %w", path, err)
+		return nil, nil, fmt.Errorf("exec: %s: %w", path, err)
 	}
-	return jobs, nil
+	return jobs, ids, nil
 }
 
 func runExec(ctx context.Context, f execFlags, kind rewards.RewardKind, quiet bool, stderr io.Writer) error {
-	jobs, err := readJobs(f.in)
+	jobs, ids, err := readJobs(f.in)
 	if err != nil {
 		return err
 	}
@@ -152,7 +163,7 @@ func runExec(ctx context.Context, f execFlags, kind rewards.RewardKind, quiet bo
 				counts[v.Status]++
 			}
 			tests += res.Total
-			row := execOutput{ID: res.ID, Reward: rewards.RuleReward(res, kind), PassRate: res.PassRate,
+			row := execOutput{ID: ids[next], Reward: rewards.RuleReward(res, kind), PassRate: res.PassRate,
 				Passed: res.Passed, Total: res.Total, Tests: res.Tests}
 			if err := enc.Encode(row); err != nil {
 				return fmt.Errorf("exec: write: %w", err)

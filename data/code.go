@@ -34,23 +34,6 @@ func fencedBlocks(text string) []fence {
 	return out
 }
 
-// ExtractCode returns the program in a model completion: the first
-// ```python block, else the first fenced block, else the whole text. The
-// completion may start inside an open fence when the assistant turn was
-// prefilled with one; callers pass preamble+completion.
-func ExtractCode(completion string) string {
-	blocks := fencedBlocks(completion)
-	for _, b := range blocks {
-		if l := strings.ToLower(b.lang); l == "python" || l == "py" || l == "python3" {
-			return strings.TrimRight(b.body, " \t\r\n") + "\n"
-		}
-	}
-	if len(blocks) > 0 {
-		return strings.TrimRight(blocks[0].body, " \t\r\n") + "\n"
-	}
-	return strings.TrimRight(completion, " \t\r\n") + "\n"
-}
-
 // StripPrints removes print calls that stand alone on their lines, as
 // AceCoder does to seed programs before prompting. A call spanning several
 // lines is removed whole. An indented print becomes `pass` so the block that

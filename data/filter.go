@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"acecoder/extract"
 )
 
 // Oracle kinds for the filter stage.
@@ -104,6 +106,6 @@ func oracleProgram(ctx context.Context, cfg FilterConfig, q QuestionRow) (string
 	if err != nil {
 		return "", &Failure{Stage: "filter", Reason: "oracle request failed: " + err.Error()}
 	}
-	_, code := completionCode(cfg.Prompts.SamplePreamble, resp.Choices[0].Message.Content)
+	_, code := completionCode(cfg.Prompts.SamplePreamble, resp.Choices[0].Message.Content, extract.EntryFromTests(q.Tests))
 	return code, nil
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"acecoder/extract"
 )
 
 // Pass-rate denominators (see the package doc).
@@ -68,7 +70,7 @@ func sampleOne(ctx context.Context, cfg SampleConfig, f FilteredRow) rowResult[A
 	completions := make([]string, len(texts))
 	for i, t := range texts {
 		var code string
-		completions[i], code = completionCode(cfg.Prompts.SamplePreamble, t)
+		completions[i], code = completionCode(cfg.Prompts.SamplePreamble, t, extract.EntryFromTests(f.Tests))
 		jobs[i] = ExecJob{ID: fmt.Sprintf("%s/%d", f.ID, i), Program: code, Tests: f.Tests}
 	}
 	res, err := cfg.Executor.Execute(ctx, jobs)
@@ -116,15 +118,16 @@ func drawCompletions(ctx context.Context, cfg SampleConfig, id string, user Mess
 	return texts, nil
 }
 
-// completionCode returns the stored completion and its program. The request
-// prefilled the assistant turn with preamble (which opens a ```python fence);
-// a reply that opens its own fence is taken as a whole answer instead.
-func completionCode(preamble, reply string) (completion, code string) {
+// completionCode returns the stored completion and its program (extract.Program,
+// preferring a block that defines entry). The request prefilled the
+// assistant turn with preamble (which opens a ```python fence); a reply that
+// opens its own fence is taken as a whole answer instead.
+func completionCode(preamble, reply, entry string) (completion, code string) {
 	if strings.HasPrefix(strings.TrimSpace(reply), "```") {
-		return reply, ExtractCode(reply)
+		return reply, extract.Program(reply, entry)
 	}
 	completion = preamble + reply
-	return completion, ExtractCode(completion)
+	return completion, extract.Program(completion, entry)
 }
 
 // samplePassRate is passed/len(perTest), or passed/original under

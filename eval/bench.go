@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 
+	"acecoder/extract"
 	"acecoder/rewards"
 )
 
@@ -91,11 +92,11 @@ func parseRow(data []byte) (Task, error) {
 		if q == "" {
 			return Task{}, fmt.Errorf("task %s: test_list without text", id)
 		}
-		return Task{ID: id, Format: MBPP, Prompt: q, Tests: r.TestList, Setup: r.TestSetup, Reference: r.Code, EntryPoint: rewards.EntryFromTests(r.TestList)}, nil
+		return Task{ID: id, Format: MBPP, Prompt: q, Tests: r.TestList, Setup: r.TestSetup, Reference: r.Code, EntryPoint: extract.EntryFromTests(r.TestList)}, nil
 	case r.Question != "" && len(r.TestCases) > 0:
 		ep := r.EntryPoint
 		if ep == "" {
-			ep = rewards.EntryFromTests(r.TestCases)
+			ep = extract.EntryFromTests(r.TestCases)
 		}
 		return Task{ID: id, Format: AceCode, Prompt: r.Question, Tests: r.TestCases, EntryPoint: ep, Reference: r.Program}, nil
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"acecoder/extract"
 	"acecoder/policy/chat"
 	"acecoder/rewards"
 	"acecoder/rollout"
@@ -71,7 +72,7 @@ func (e *Evaluator) Generate(ctx context.Context, tasks []Task, n int, sampling 
 	out := make([][]Completion, len(tasks))
 	for _, s := range samples {
 		t := tasks[s.PromptIndex]
-		out[s.PromptIndex] = append(out[s.PromptIndex], Completion{Text: s.Text, Program: rewards.ExtractProgram(s.Text, t.EntryPoint)})
+		out[s.PromptIndex] = append(out[s.PromptIndex], Completion{Text: s.Text, Program: extract.Program(s.Text, t.EntryPoint)})
 	}
 	return out, nil
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"acecoder/extract"
 	"acecoder/rewards"
 	"acecoder/toy"
 )
@@ -24,7 +25,7 @@ func TestCheckAndSummariseToyTasks(t *testing.T) {
 		comps = append(comps, []Completion{
 			{Text: tk.Program, Program: tk.Program},
 			{Text: tk.Buggy[0], Program: tk.Buggy[0]},
-			{Text: "```python\n" + tk.Program + "```", Program: rewards.ExtractProgram("```python\n"+tk.Program+"```", tk.EntryPoint)},
+			{Text: "```python\n" + tk.Program + "```", Program: extract.Program("```python\n"+tk.Program+"```", tk.EntryPoint)},
 			{Text: "def (", Program: "def ("},
 		})
 	}

@@ -1,11 +1,14 @@
-package rewards
+// Package extract finds the program in a model's reply: the one rule the
+// data pipeline (preference pairs), the RL rewards and the evaluation all
+// use, so that they agree on which program a reply holds.
+package extract
 
 import (
 	"regexp"
 	"strings"
 )
 
-// ExtractProgram pulls the program out of a model completion, in the
+// Program pulls the program out of a model completion, in the
 // spirit of evalplus' sanitiser but without a Python parser:
 //
 //  1. With fenced blocks (```python, ```py, ``` with no language; a block
@@ -20,7 +23,7 @@ import (
 //
 // Every returned line is a line of the completion. An empty entryPoint
 // means no preference.
-func ExtractProgram(completion, entryPoint string) string {
+func Program(completion, entryPoint string) string {
 	completion = strings.ReplaceAll(completion, "\r\n", "\n")
 	if blocks := fencedBlocks(completion); len(blocks) > 0 {
 		return strings.Trim(pickLongest(blocks, entryPoint), "\n")

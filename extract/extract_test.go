@@ -1,11 +1,11 @@
-package rewards
+package extract
 
 import (
 	"strings"
 	"testing"
 )
 
-func TestExtractProgram(t *testing.T) {
+func TestProgram(t *testing.T) {
 	tests := []struct {
 		name, completion, entry, want string
 	}{
@@ -60,23 +60,23 @@ func TestExtractProgram(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := ExtractProgram(tc.completion, tc.entry); got != tc.want {
+			if got := Program(tc.completion, tc.entry); got != tc.want {
 				t.Errorf("got %q\nwant %q", got, tc.want)
 			}
 		})
 	}
 }
 
-// FuzzExtractProgram: no panics; every returned line comes from the
+// FuzzProgram: no panics; every returned line comes from the
 // completion; a completion that is one python block defining the entry
 // point yields a program that defines it.
-func FuzzExtractProgram(f *testing.F) {
+func FuzzProgram(f *testing.F) {
 	f.Add("```python\ndef f():\n    return 1\n```", "f")
 	f.Add("text\ndef g(x):\n  return x\nmore text", "g")
 	f.Add("```\n```python\n", "")
 	f.Add("x = 1\n\n\n```py", "x")
 	f.Fuzz(func(t *testing.T, completion, entry string) {
-		got := ExtractProgram(completion, entry)
+		got := Program(completion, entry)
 		src := map[string]bool{}
 		for _, l := range strings.Split(strings.ReplaceAll(completion, "\r\n", "\n"), "\n") {
 			src[l] = true
@@ -95,7 +95,7 @@ func FuzzExtractProgram(f *testing.F) {
 		body := "def " + entry + "(a):\n    return a"
 		if isIdentifier(entry) && !strings.Contains(completion, "```") {
 			wrapped := "```python\n" + body + "\n```"
-			if got := ExtractProgram(wrapped, entry); got != body {
+			if got := Program(wrapped, entry); got != body {
 				t.Fatalf("wrapped block: got %q", got)
 			}
 		}

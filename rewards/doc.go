@@ -9,7 +9,7 @@
 // test: pass, fail, error, timeout, crash or skipped, with a short reason.
 // RuleReward turns a Result into pass_rate (passed/total, as AceCoder's
 // scripts compute it; the default) or binary (1 iff all pass, as the paper
-// states). ExtractProgram pulls the program out of a completion. Run takes
+// states). Package extract pulls the program out of a completion. Run takes
 // a batch; Stream takes jobs on a channel and returns results as they
 // finish, for trainers that score samples while generation continues.
 // NewRewardHandler serves the rewards over HTTP in OpenRLHF's remote reward

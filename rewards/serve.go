@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"acecoder/extract"
 )
 
 // RewardServerOptions configures the OpenRLHF-compatible reward handler.
@@ -138,9 +140,9 @@ func requestJobs(body rewardRequest) ([]Job, error) {
 		}
 		entry := l.EntryPoint
 		if entry == "" {
-			entry = EntryFromTests(l.Tests)
+			entry = extract.EntryFromTests(l.Tests)
 		}
-		jobs[i] = Job{ID: fmt.Sprint(i), Program: ExtractProgram(response, entry), Tests: l.Tests, Setup: l.Setup}
+		jobs[i] = Job{ID: fmt.Sprint(i), Program: extract.Program(response, entry), Tests: l.Tests, Setup: l.Setup}
 	}
 	return jobs, nil
 }

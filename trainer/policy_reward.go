@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"acecoder/extract"
 	"acecoder/rewards"
 )
 
@@ -53,9 +54,9 @@ func (r RuleRewarder) Reward(ctx context.Context, items []RewardItem) ([]SampleR
 	for i, it := range items {
 		entry := ""
 		if len(it.Prompt.Tests) > 0 {
-			entry = rewards.EntryFromTests(it.Prompt.Tests)
+			entry = extract.EntryFromTests(it.Prompt.Tests)
 		}
-		jobs[i] = rewards.Job{ID: it.Prompt.ID, Program: rewards.ExtractProgram(it.Completion, entry),
+		jobs[i] = rewards.Job{ID: it.Prompt.ID, Program: extract.Program(it.Completion, entry),
 			Tests: it.Prompt.Tests, Timeout: r.Timeout}
 	}
 	res, err := r.Runner.Run(ctx, jobs)

@@ -18,6 +18,7 @@ import (
 	"acecoder/backend"
 	"acecoder/configs"
 	"acecoder/internal/cli"
+	"acecoder/internal/rowid"
 	"acecoder/policy"
 	"acecoder/policy/chat"
 	"acecoder/policy/tokenizer"
@@ -126,8 +127,8 @@ func (g *generator) validVocab() int {
 
 // promptRow is one line of a prompts file.
 type promptRow struct {
-	TaskID   string         `json:"task_id"`
-	ID       json.Number    `json:"id"`
+	TaskID   rowid.ID       `json:"task_id"` // string or number, written back as it came
+	ID       rowid.ID       `json:"id"`
 	Question string         `json:"question"`
 	Prompt   string         `json:"prompt"`
 	Messages []chat.Message `json:"messages"`
@@ -162,11 +163,11 @@ func parsePromptRow(line []byte, index int) (promptRow, error) {
 	if err := json.Unmarshal(line, &r); err != nil {
 		return r, err
 	}
-	if r.TaskID == "" {
-		r.TaskID = r.ID.String()
+	if r.TaskID.IsZero() {
+		r.TaskID = r.ID
 	}
-	if r.TaskID == "" {
-		r.TaskID = strconv.Itoa(index)
+	if r.TaskID.IsZero() {
+		r.TaskID = rowid.String(strconv.Itoa(index))
 	}
 	if r.Question == "" && r.Prompt == "" && len(r.Messages) == 0 {
 		return r, errors.New("no question, prompt or messages")
@@ -266,16 +267,16 @@ func (x finiteFloats) MarshalJSON() ([]byte, error) {
 	return append(b, ']'), nil
 }
 
-func writeSample(w *bufio.Writer, cfg configs.Sample, taskID string, s rollout.Sample) error {
+func writeSample(w *bufio.Writer, cfg configs.Sample, taskID rowid.ID, s rollout.Sample) error {
 	var row any
 	if cfg.Format == "evalplus" {
 		row = struct {
-			TaskID   string `json:"task_id"`
-			Solution string `json:"solution"`
+			TaskID   rowid.ID `json:"task_id"`
+			Solution string   `json:"solution"`
 		}{taskID, solution(cfg.Template, s.Text)}
 	} else {
 		row = struct {
-			TaskID        string       `json:"task_id"`
+			TaskID        rowid.ID     `json:"task_id"`
 			PromptIndex   int          `json:"prompt_index"`
 			SampleIndex   int          `json:"sample_index"`
 			Seed          uint64       `json:"seed"`

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -65,9 +66,9 @@ func TestSampleCommand(t *testing.T) {
 			if len(rows) != 6 {
 				t.Fatalf("%d samples, want 2 prompts × 3", len(rows))
 			}
-			tasks := map[string]int{}
+			tasks := map[any]int{}
 			for _, r := range rows {
-				tasks[r["task_id"].(string)]++
+				tasks[r["task_id"]]++ // ids come back as the prompts gave them
 				if format == "evalplus" {
 					if _, ok := r["solution"].(string); !ok || len(r) != 2 {
 						t.Errorf("evalplus row %v: want exactly task_id and solution", r)
@@ -82,7 +83,7 @@ func TestSampleCommand(t *testing.T) {
 					t.Errorf("finish reason %v", fr)
 				}
 			}
-			if tasks["HumanEval/0"] != 3 || tasks["7"] != 3 {
+			if tasks["HumanEval/0"] != 3 || tasks[float64(7)] != 3 {
 				t.Errorf("samples per task %v", tasks)
 			}
 		})
@@ -156,13 +157,60 @@ func FuzzParsePromptRow(f *testing.F) {
 	f.Add([]byte(`{"task_id":"a","question":"q"}`))
 	f.Add([]byte(`{"id":3,"messages":[{"role":"user","content":"hi"}]}`))
 	f.Add([]byte(`{"prompt":""}`))
+	f.Add([]byte(`{"id":"oss_0","question":"q"}`))
+	f.Add([]byte(`{"task_id":11,"id":"x","prompt":"p"}`))
 	f.Fuzz(func(t *testing.T, line []byte) {
 		r, err := parsePromptRow(line, 4)
 		if err != nil {
 			return
 		}
-		if r.TaskID == "" || (r.Question == "" && r.Prompt == "" && len(r.Messages) == 0) {
+		if r.TaskID.IsZero() || (r.Question == "" && r.Prompt == "" && len(r.Messages) == 0) {
 			t.Errorf("accepted row %+v without a name or text", r)
 		}
+		// The name is written back as the row gave it (task_id, else id).
+		var raw map[string]json.RawMessage
+		if json.Unmarshal(line, &raw) != nil {
+			return
+		}
+		given := raw["task_id"]
+		if len(given) == 0 || string(given) == "null" {
+			given = raw["id"]
+		}
+		out, _ := json.Marshal(r.TaskID)
+		if len(given) > 0 && string(given) != "null" && !jsonEqual(given, out) {
+			t.Errorf("row %s: task_id written back as %s", line, out)
+		}
 	})
+}
+
+// jsonEqual compares two JSON values after decoding (numbers as written).
+func jsonEqual(a, b []byte) bool {
+	var x, y any
+	da, db := json.NewDecoder(bytes.NewReader(a)), json.NewDecoder(bytes.NewReader(b))
+	da.UseNumber()
+	db.UseNumber()
+	return da.Decode(&x) == nil && db.Decode(&y) == nil && reflect.DeepEqual(x, y)
+}
+
+func TestPromptRowIDs(t *testing.T) {
+	tests := []struct{ name, line, want string }{
+		{"string id (AceCode-87K)", `{"id":"oss_0","question":"q"}`, `"oss_0"`},
+		{"number id (MBPP)", `{"task_id":11,"prompt":"p"}`, `11`},
+		{"task_id before id", `{"task_id":"HumanEval/0","id":3,"prompt":"p"}`, `"HumanEval/0"`},
+		{"none: the index", `{"prompt":"p"}`, `"7"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := parsePromptRow([]byte(tc.line), 7)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out, _ := json.Marshal(r.TaskID); string(out) != tc.want {
+				t.Errorf("task_id %s, want %s", out, tc.want)
+			}
+		})
+	}
+	if _, err := parsePromptRow([]byte(`{"id":[1],"prompt":"p"}`), 0); err == nil || !strings.Contains(err.Error(), "string or a number") {
+		t.Errorf("an array id: %v, want an error naming the allowed kinds", err)
+	}
 }

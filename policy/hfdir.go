@@ -172,18 +172,11 @@ func (m *Model) Save(ctx context.Context, dir string, opts SaveOptions) error {
 	}
 	var ts []safetensors.Tensor
 	for _, p := range m.Config.Params() {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		vals, shape, err := m.Weight(p.Name)
+		t, err := m.WeightTensor(p.Name, dt)
 		if err != nil {
 			return err
 		}
-		raw, err := safetensors.EncodeFloat32(nil, vals, dt)
-		if err != nil {
-			return fmt.Errorf("policy: save %s: %w", p.Name, err)
-		}
-		ts = append(ts, safetensors.Tensor{Name: p.Name, DType: dt, Shape: shape, Data: raw})
+		ts = append(ts, t)
 	}
 	if err := safetensors.WriteDir(dir, ts, opts.MaxShardBytes); err != nil {
 		return fmt.Errorf("policy: save: %w", err)

@@ -10,6 +10,8 @@ import (
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+
+	"acecoder/policy/safetensors"
 )
 
 // Model is a decoder with its weights in a GoMLX store, plus compiled
@@ -197,6 +199,28 @@ func (m *Model) Weight(name string) ([]float32, []int, error) {
 		return nil, nil, fmt.Errorf("policy: weight %q: %w", name, err)
 	}
 	return vals, t.Shape().Dimensions, nil
+}
+
+// WeightTensor returns the HF-named weight as a safetensors tensor of
+// dtype d whose bytes are encoded from the variable's value when written
+// (safetensors.Float32Writer): saving streams the weights instead of
+// holding an encoded copy of the model.
+func (m *Model) WeightTensor(name string, d safetensors.DType) (safetensors.Tensor, error) {
+	v := m.Store.GetVariable(VariablePath(m.Decoder.Scope, name))
+	if v == nil {
+		return safetensors.Tensor{}, fmt.Errorf("policy: no weight %q", name)
+	}
+	if v.Shape().DType != dtypes.Float32 {
+		return safetensors.Tensor{}, fmt.Errorf("policy: weight %q is %s, want float32", name, v.Shape().DType)
+	}
+	return safetensors.Tensor{Name: name, DType: d, Shape: v.Shape().Dimensions,
+		Write: safetensors.Float32Writer(d, func(fn func([]float32)) error {
+			t, err := v.Value()
+			if err != nil {
+				return fmt.Errorf("policy: weight %q: %w", name, err)
+			}
+			return tensors.ConstFlatData(t, fn)
+		})}, nil
 }
 
 // NumParameters counts the decoder's scalar weights.

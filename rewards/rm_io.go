@@ -150,18 +150,19 @@ func readHead(set *safetensors.Set, head [2]string, d int, seed uint64) ([]float
 }
 
 // WeightTensors returns every weight in float32 under its Hugging Face
-// name: the backbone's (policy.Config.Params) and the head's.
+// name, the backbone's (BackboneParams) streamed from the variables when
+// written, and the head's.
 func (rm *RewardModel) WeightTensors(ctx context.Context) ([]safetensors.Tensor, error) {
 	var ts []safetensors.Tensor
 	for _, p := range BackboneParams(rm.Backbone.Config) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		vals, shape, err := rm.Backbone.Weight(p.Name)
+		t, err := rm.Backbone.WeightTensor(p.Name, safetensors.F32)
 		if err != nil {
 			return nil, err
 		}
-		ts = append(ts, f32Tensor(p.Name, vals, shape))
+		ts = append(ts, t)
 	}
 	w, b, err := rm.HeadParams()
 	if err != nil {
@@ -267,24 +268,12 @@ func LoadTemplate(spec, dir string) (*chat.Template, error) {
 	return t, nil
 }
 
-// WriteWeights writes every weight as one float32 safetensors file.
+// WriteWeights writes every weight as one float32 safetensors file,
+// streamed tensor by tensor.
 func (rm *RewardModel) WriteWeights(ctx context.Context, w io.Writer) error {
 	ts, err := rm.WeightTensors(ctx)
 	if err != nil {
 		return err
 	}
-	header, err := safetensors.EncodeHeader(ts, map[string]string{"format": "pt"})
-	if err != nil {
-		return err
-	}
-	if _, err := w.Write(header); err != nil {
-		return err
-	}
-	slices.SortFunc(ts, func(a, b safetensors.Tensor) int { return strings.Compare(a.Name, b.Name) })
-	for _, t := range ts {
-		if _, err := w.Write(t.Data); err != nil {
-			return err
-		}
-	}
-	return nil
+	return safetensors.WriteTo(w, ts, map[string]string{"format": "pt"})
 }

@@ -1,9 +1,7 @@
 package trainer
 
 import (
-	"bufio"
 	"fmt"
-	"io"
 	"slices"
 
 	"github.com/gomlx/gomlx/core/tensors"
@@ -12,51 +10,17 @@ import (
 	"acecoder/policy/safetensors"
 )
 
-// VariableTensor copies a float32 variable into a safetensors tensor.
-func VariableTensor(name string, v *model.Variable) (safetensors.Tensor, error) {
-	val, err := v.Value()
-	if err != nil {
-		return safetensors.Tensor{}, fmt.Errorf("trainer: %s: %w", name, err)
-	}
-	flat, err := tensors.CopyFlatData[float32](val)
-	if err != nil {
-		return safetensors.Tensor{}, fmt.Errorf("trainer: %s: %w", name, err)
-	}
-	raw, err := safetensors.EncodeFloat32(nil, flat, safetensors.F32)
-	if err != nil {
-		return safetensors.Tensor{}, fmt.Errorf("trainer: %s: %w", name, err)
-	}
-	shape := slices.Clone(val.Shape().Dimensions)
-	return safetensors.Tensor{Name: name, DType: safetensors.F32, Shape: shape, Data: raw}, nil
-}
-
-// WriteSafetensors writes tensors as one safetensors file to w (the same
-// bytes safetensors.Write puts in a file).
-func WriteSafetensors(w io.Writer, ts []safetensors.Tensor) error {
-	header, err := safetensors.EncodeHeader(ts, map[string]string{"format": "pt"})
-	if err != nil {
-		return err
-	}
-	bw := bufio.NewWriterSize(w, 1<<20)
-	if _, err := bw.Write(header); err != nil {
-		return err
-	}
-	sorted := slices.Clone(ts)
-	slices.SortFunc(sorted, func(a, b safetensors.Tensor) int {
-		switch {
-		case a.Name < b.Name:
-			return -1
-		case a.Name > b.Name:
-			return 1
-		}
-		return 0
-	})
-	for _, t := range sorted {
-		if _, err := bw.Write(t.Data); err != nil {
-			return err
-		}
-	}
-	return bw.Flush()
+// VariableTensor is a float32 variable as a safetensors tensor whose bytes
+// are encoded from the variable's value when written (no copy of it).
+func VariableTensor(name string, v *model.Variable) safetensors.Tensor {
+	return safetensors.Tensor{Name: name, DType: safetensors.F32, Shape: slices.Clone(v.Shape().Dimensions),
+		Write: safetensors.Float32Writer(safetensors.F32, func(fn func([]float32)) error {
+			val, err := v.Value()
+			if err != nil {
+				return fmt.Errorf("trainer: %s: %w", name, err)
+			}
+			return tensors.ConstFlatData(val, fn)
+		})}
 }
 
 // Getter returns a named tensor's float32 values and shape.

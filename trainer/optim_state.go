@@ -174,11 +174,7 @@ func (o *Optimizer) StateTensors() ([]safetensors.Tensor, error) {
 			prefix string
 			v      *model.Variable
 		}{{"m.", o.m[i]}, {"v.", o.v[i]}} {
-			t, err := VariableTensor(kv.prefix+tv.Name, kv.v)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, t)
+			out = append(out, VariableTensor(kv.prefix+tv.Name, kv.v))
 		}
 	}
 	return out, nil
@@ -190,7 +186,7 @@ func (o *Optimizer) WriteState(w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	return WriteSafetensors(w, ts)
+	return safetensors.WriteTo(w, ts, map[string]string{"format": "pt"})
 }
 
 // LoadState sets the moments from a safetensors file written by

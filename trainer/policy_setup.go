@@ -87,33 +87,21 @@ func LoadPolicyModel(ctx context.Context, b compute.Backend, m configs.Model, se
 	return &TextModel{Text: rollout.Text{Tok: tok, Template: tmpl}, Model: pm, TemplateSpec: m.ChatTemplate}, nil
 }
 
-// ModelTensors copies every weight of m as a float32 safetensors tensor.
-func ModelTensors(ctx context.Context, m *policy.Model) ([]safetensors.Tensor, error) {
+// WriteModelWeights writes m's weights as one float32 safetensors file,
+// streamed tensor by tensor.
+func WriteModelWeights(ctx context.Context, m *policy.Model, w io.Writer) error {
 	var ts []safetensors.Tensor
 	for _, p := range m.Config.Params() {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return err
 		}
-		vals, shape, err := m.Weight(p.Name)
+		t, err := m.WeightTensor(p.Name, safetensors.F32)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		raw, err := safetensors.EncodeFloat32(nil, vals, safetensors.F32)
-		if err != nil {
-			return nil, err
-		}
-		ts = append(ts, safetensors.Tensor{Name: p.Name, DType: safetensors.F32, Shape: shape, Data: raw})
+		ts = append(ts, t)
 	}
-	return ts, nil
-}
-
-// WriteModelWeights writes m's weights as one safetensors file.
-func WriteModelWeights(ctx context.Context, m *policy.Model, w io.Writer) error {
-	ts, err := ModelTensors(ctx, m)
-	if err != nil {
-		return err
-	}
-	return WriteSafetensors(w, ts)
+	return safetensors.WriteTo(w, ts, map[string]string{"format": "pt"})
 }
 
 // SaveTextModel writes a Hugging Face directory: config.json, weights and

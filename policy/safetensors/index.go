@@ -148,7 +148,7 @@ func WriteDir(dir string, tensors []Tensor, maxShardBytes int64) error {
 	var cur []Tensor
 	var curBytes, total int64
 	for _, t := range ts {
-		n := int64(len(t.Data))
+		n := t.Size()
 		total += n
 		if maxShardBytes > 0 && len(cur) > 0 && curBytes+n > maxShardBytes {
 			shards, cur, curBytes = append(shards, cur), nil, 0

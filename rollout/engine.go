@@ -87,8 +87,18 @@ type Engine struct {
 	model           *policy.Model
 	mu              sync.Mutex
 	prefill, decode *model.Exec
-	stacked         []*tensors.Tensor // policy.Model.StackWeights, refreshed per generation
+	// stack tells whether the graphs read stacked [in,out] copies of the
+	// matrices (faster products for few rows, one more copy of the
+	// matrices in memory) or the model's variables; see StackLimit.
+	stack   bool
+	stacked []*tensors.Tensor // policy.Model.StackWeights, refreshed per generation
 }
+
+// StackLimit is the size of a model's matrices in float32 (bytes) up to
+// which the engine keeps stacked, transposed copies of them for its
+// graphs (policy.Stacked). Larger models decode from their variables and
+// hold no second copy of their weights.
+const StackLimit = 512 << 20
 
 // New builds the engine's executors (compiled lazily per shape).
 func New(m *policy.Model) (*Engine, error) {
@@ -99,7 +109,7 @@ func New(m *policy.Model) (*Engine, error) {
 	n := m.Config.NumHiddenLayers
 	pre, err := model.NewExec(m.Backend, m.Store, func(_ *model.Scope, in []*Node) []*Node {
 		policy.VariablesAsParameters(m.Store, in[0].Graph())
-		logits, kv := prefill(d, in[0], in[1], policy.StackedFromInputs(in[2:]))
+		logits, kv := prefill(d, in[0], in[1], stackedInputs(in[2:]))
 		return []*Node{logits, kv}
 	})
 	if err != nil {
@@ -107,7 +117,7 @@ func New(m *policy.Model) (*Engine, error) {
 	}
 	dec, err := model.NewExec(m.Backend, m.Store, func(_ *model.Scope, in []*Node) []*Node {
 		policy.VariablesAsParameters(m.Store, in[0].Graph())
-		logits, kv := decode(d, in[0], in[1], in[2], in[3:3+2*n], policy.StackedFromInputs(in[3+2*n:]))
+		logits, kv := decode(d, in[0], in[1], in[2], in[3:3+2*n], stackedInputs(in[3+2*n:]))
 		return []*Node{logits, kv}
 	})
 	if err != nil {
@@ -115,7 +125,30 @@ func New(m *policy.Model) (*Engine, error) {
 	}
 	pre.SetMaxCache(64)
 	dec.SetMaxCache(256)
-	return &Engine{model: m, prefill: pre, decode: dec}, nil
+	return &Engine{model: m, prefill: pre, decode: dec, stack: matrixBytes(m.Config) <= StackLimit}, nil
+}
+
+// stackedInputs reads the graph's stacked weights, nil when it has none.
+func stackedInputs(in []*Node) *policy.Stacked {
+	if len(in) == 0 {
+		return nil
+	}
+	return policy.StackedFromInputs(in)
+}
+
+// matrixBytes is the size of a config's matrices in float32.
+func matrixBytes(c *policy.Config) int64 {
+	var n int64
+	for _, p := range c.Params() {
+		if p.Kind == policy.KindMatrix {
+			k := int64(4)
+			for _, d := range p.Shape {
+				k *= int64(d)
+			}
+			n += k
+		}
+	}
+	return n
 }
 
 // Model is the engine's policy.
@@ -225,6 +258,9 @@ func exec(e *model.Exec, args ...any) (a, b []float32, err error) {
 // the store holds then, e.g. after a trainer's update; norms, biases and
 // the embedding are read from the store by every call.
 func (e *Engine) syncWeights() error {
+	if !e.stack {
+		return nil
+	}
 	st, err := e.model.StackWeights(e.stacked)
 	if err != nil {
 		return fmt.Errorf("rollout: %w", err)

@@ -324,6 +324,15 @@ func TestOtherArchitecturesMatchFullForward(t *testing.T) {
 		checkMatchesFullForward(t, engineFor(t, "tiny-llama", func(c *policy.Config) { c.AttentionBias = true }))
 	})
 	t.Run("qwen3", func(t *testing.T) { checkMatchesFullForward(t, engineFor(t, "tiny-qwen3", nil)) })
+	t.Run("from-variables", func(t *testing.T) {
+		// Models above StackLimit decode from their variables, no stacked copy.
+		e := tinyEngine(t)
+		e.stack = false
+		checkMatchesFullForward(t, e)
+		if e.stacked != nil {
+			t.Error("the engine stacked weights it was told not to")
+		}
+	})
 }
 
 func checkMatchesFullForward(t *testing.T, e *Engine) {

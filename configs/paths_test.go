@@ -134,3 +134,18 @@ func TestFlagNames(t *testing.T) {
 		}
 	}
 }
+
+// train-policy checks the reward model only when it uses one.
+func TestUnusedInputsAreNotChecked(t *testing.T) {
+	dir := t.TempDir()
+	c := DefaultPolicy()
+	c.Model.Path, c.PromptData, c.RewardModel = dir, []string{dir}, filepath.Join(dir, "no-rm")
+	c.Reward = "rule"
+	if err := CheckInputs(&c); err != nil {
+		t.Errorf("reward: rule: %v", err)
+	}
+	c.Reward = "rm"
+	if err := CheckInputs(&c); err == nil || !strings.Contains(err.Error(), `key "reward_pretrain": `+c.RewardModel) {
+		t.Errorf("reward: rm: %v", err)
+	}
+}

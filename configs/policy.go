@@ -65,6 +65,12 @@ func DefaultPolicy() Policy {
 	}
 }
 
+// InputUsed reports whether the run reads the input of key: the reward
+// model only with reward: rm.
+func (c *Policy) InputUsed(key string) bool {
+	return key != "reward_pretrain" || c.Reward == "rm"
+}
+
 // Validate reports every invalid key.
 func (c *Policy) Validate() error {
 	errs := []error{c.Run.Validate(), c.Model.Validate("model")}

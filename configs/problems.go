@@ -48,6 +48,13 @@ func KeyErrors(err error) (byKey []*KeyError, other []error) {
 	return nil, []error{err}
 }
 
+// InputFilter is implemented by configs some of whose input keys are read
+// only in some settings (train-policy reads reward_pretrain only with
+// reward: rm); CheckInputs skips the keys it reports unused.
+type InputFilter interface {
+	InputUsed(key string) bool
+}
+
 // CheckInputs reports every key tagged `path:"in"` whose value names a file
 // or folder that does not exist, each naming the key and the path. Commands
 // call it before they create a run directory, so a typo costs nothing.
@@ -56,9 +63,10 @@ func CheckInputs(cfg any) error {
 	if err != nil {
 		return err
 	}
+	filter, _ := cfg.(InputFilter)
 	var errs []error
 	for _, f := range fields {
-		if f.Path.Kind != "in" {
+		if f.Path.Kind != "in" || (filter != nil && !filter.InputUsed(f.Key)) {
 			continue
 		}
 		for _, p := range pathValues(f) {

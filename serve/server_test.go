@@ -102,6 +102,7 @@ func TestErrorsHaveOpenAIShape(t *testing.T) {
 		{"stream options without stream", "/chat/completions", `{"stream_options":{"include_usage":true},` + msgs + `}`, 400, "invalid_value", "stream_options"},
 		{"wrong type", "/chat/completions", `{"n":"three",` + msgs + `}`, 400, "invalid_value", "n"},
 		{"no route", "/embeddings", `{}`, 404, "not_found", ""},
+		{"image part", "/chat/completions", `{"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"x"}}]}]}`, 400, "invalid_value", "messages[0].content"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -117,6 +118,12 @@ func TestErrorsHaveOpenAIShape(t *testing.T) {
 				t.Errorf("param %v, want %q", e["param"], tc.param)
 			}
 		})
+	}
+	// Text parts are joined into the message's content.
+	_, parts := post(t, base+"/chat/completions", `{"messages":[{"role":"user","content":[{"type":"text","text":"Write "},{"type":"text","text":"add."}]}],"temperature":0,"max_tokens":3}`)
+	_, plain := post(t, base+"/chat/completions", `{"messages":[{"role":"user","content":"Write add."}],"temperature":0,"max_tokens":3}`)
+	if jsonText(t, parts["choices"]) != jsonText(t, plain["choices"]) || parts["usage"].(map[string]any)["prompt_tokens"] != plain["usage"].(map[string]any)["prompt_tokens"] {
+		t.Errorf("text parts %v differ from the same text as a string %v", parts, plain)
 	}
 	// Neutral values of fields it does not implement are accepted.
 	status, body := post(t, base+"/chat/completions", `{"presence_penalty":0,"response_format":{"type":"text"},"max_tokens":1,`+msgs+`}`)

@@ -2,6 +2,7 @@ package serve
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 
 	"acecoder/policy/chat"
@@ -136,6 +137,11 @@ func (s *Server) prompts(isChat bool, req *request) ([][]int32, error) {
 	if len(req.Messages) == 0 {
 		return nil, invalid("messages", "messages must be a non-empty list")
 	}
+	for i, m := range req.Messages {
+		if err := flattenContent(m); err != nil {
+			return nil, invalid(fmt.Sprintf("messages[%d].content", i), "%v", err)
+		}
+	}
 	text, err := renderChat(s.opts.Text.Template, req)
 	if err != nil {
 		return nil, err
@@ -171,4 +177,25 @@ func renderChat(t *chat.Template, req *request) (string, error) {
 		}
 	}
 	return "", invalid("messages", "continue_final_message: the last message needs non-empty string content that the chat template writes out")
+}
+
+// flattenContent turns content given as a list of parts ([{"type": "text",
+// "text": …}], as newer OpenAI clients send it) into the string chat
+// templates expect; other part types (images, audio) are refused.
+func flattenContent(m chat.Message) error {
+	parts, ok := m["content"].([]any)
+	if !ok {
+		return nil
+	}
+	var b strings.Builder
+	for j, p := range parts {
+		part, _ := p.(map[string]any)
+		text, isText := part["text"].(string)
+		if part["type"] != "text" || !isText {
+			return fmt.Errorf("part %d: only text parts are supported, got %v", j, part["type"])
+		}
+		b.WriteString(text)
+	}
+	m["content"] = b.String()
+	return nil
 }

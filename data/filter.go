@@ -75,7 +75,7 @@ func filterOne(ctx context.Context, cfg FilterConfig, q QuestionRow) rowResult[F
 	counts["questions after"], counts["tests after"] = 1, float64(len(kept))
 	return rowResult[FilteredRow]{keep: true, counts: counts, out: FilteredRow{
 		ID: q.ID, Source: q.Source, Question: q.Question, Tests: kept,
-		OriginalTestCount: len(q.Tests), Oracle: program,
+		OriginalTestCount: len(q.Tests), Oracle: program, idNum: q.idNum,
 	}}
 }
 

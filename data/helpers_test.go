@@ -1,5 +1,11 @@
 package data
 
-import "github.com/google/go-cmp/cmp/cmpopts"
+import (
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+)
 
-var cmpNilEmpty = cmpopts.EquateEmpty()
+// cmpNilEmpty compares rows treating nil and empty alike, and sees their
+// unexported id-kind flags.
+var cmpNilEmpty = cmp.Options{cmpopts.EquateEmpty(),
+	cmp.AllowUnexported(SeedRow{}, QuestionRow{}, FilteredRow{}, AceCodeRow{}, PairRow{})}

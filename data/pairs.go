@@ -77,7 +77,7 @@ func rowPairs(r AceCodeRow, rule PairRule) []PairRow {
 			c, j := infs[p.Chosen], infs[p.Rejected]
 			out = append(out, PairRow{ID: r.ID, Source: r.Source, ModelName: m, Question: r.Question,
 				Chosen: c.Completion, Rejected: j.Completion, ChosenPassRate: c.PassRate, RejectedPassRate: j.PassRate,
-				ChosenCompletion: c.CompletionID, RejectedCompletion: j.CompletionID})
+				ChosenCompletion: c.CompletionID, RejectedCompletion: j.CompletionID, idNum: r.idNum})
 		}
 	}
 	return out

@@ -48,7 +48,7 @@ func TestParquetRoundTrip(t *testing.T) {
 	if _, err := ReadPairs(context.Background(), pairsPath, func(p FactoryPair) error { gotPairs = append(gotPairs, p); return nil }); err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(pairs, gotPairs); diff != "" {
+	if diff := cmp.Diff(pairs, gotPairs, cmpNilEmpty); diff != "" {
 		t.Errorf("pairs round trip (-want +got):\n%s", diff)
 	}
 	tbl, err := Stats(context.Background(), pairsPath)

@@ -9,10 +9,11 @@ import (
 // SeedRow is one seed program. Instruction is optional: bare code gets the
 // no-instruction prompt variant.
 type SeedRow struct {
-	ID          string `json:"id,omitempty"`
+	ID          string `json:"id,omitempty"` // a JSON string or number (idNum), written back as it came
 	Source      string `json:"source,omitempty"`
 	Instruction string `json:"instruction,omitempty"`
 	Program     string `json:"program"`
+	idNum       bool
 }
 
 // Validate reports a seed that cannot be used.
@@ -32,6 +33,7 @@ type QuestionRow struct {
 	Question string   `json:"question"`
 	Tests    []string `json:"tests"`
 	Program  string   `json:"program,omitempty"`
+	idNum    bool
 }
 
 // Validate reports a row that cannot be used.
@@ -57,6 +59,7 @@ type FilteredRow struct {
 	Tests             []string `json:"tests"`
 	OriginalTestCount int      `json:"original_test_count"`
 	Oracle            string   `json:"oracle,omitempty"`
+	idNum             bool
 }
 
 // Validate reports a row that cannot be used.
@@ -90,6 +93,7 @@ type AceCodeRow struct {
 	Inferences        []Inference `json:"inferences"`
 	ContextMessages   []Message   `json:"context_messages"`
 	OriginalTestCount int         `json:"original_test_count,omitempty"`
+	idNum             bool
 }
 
 // Validate reports a row that cannot be used.
@@ -117,6 +121,7 @@ type PairRow struct {
 	RejectedPassRate   float64 `json:"rejected_pass_rate"`
 	ChosenCompletion   int     `json:"chosen_completion_id"`
 	RejectedCompletion int     `json:"rejected_completion_id"`
+	idNum              bool
 }
 
 // FactoryPair is the AceCodePair-300K / LLaMA-Factory pairwise shape.

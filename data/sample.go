@@ -84,7 +84,7 @@ func sampleOne(ctx context.Context, cfg SampleConfig, f FilteredRow) rowResult[A
 		return rowResult[AceCodeRow]{fatal: fmt.Errorf("data: sample %s: %w", f.ID, err)}
 	}
 	row := AceCodeRow{ID: f.ID, Source: f.Source, Question: f.Question, TestCases: f.Tests,
-		ContextMessages: []Message{user}, OriginalTestCount: f.OriginalTestCount}
+		ContextMessages: []Message{user}, OriginalTestCount: f.OriginalTestCount, idNum: f.idNum}
 	for i, r := range res {
 		row.Inferences = append(row.Inferences, Inference{
 			ModelName: cfg.ModelName, CompletionID: i, Completion: completions[i],

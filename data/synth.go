@@ -64,5 +64,6 @@ func synthOne(ctx context.Context, cfg SynthConfig, id string, seed SeedRow) row
 	}
 	return rowResult[QuestionRow]{keep: true, counts: counts, out: QuestionRow{
 		ID: id, Source: source, Question: reply.Question, Tests: reply.Tests, Program: program,
+		idNum: seed.idNum && seed.ID != "",
 	}}
 }

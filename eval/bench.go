@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"acecoder/extract"
+	"acecoder/internal/rowid"
 	"acecoder/rewards"
 )
 
@@ -26,6 +27,7 @@ const (
 // Task is one benchmark problem in a common shape.
 type Task struct {
 	ID         string
+	RowID      rowid.ID // ID as the row wrote it (string or number), for the reports
 	Format     Format
 	Prompt     string   // what the model is asked: code to complete (HumanEval) or a question
 	EntryPoint string   // function under test, when known
@@ -53,19 +55,19 @@ func (t Task) Job(id, completion string, program string) rewards.Job {
 
 // rawRow holds every field any supported format uses.
 type rawRow struct {
-	TaskID     json.RawMessage `json:"task_id"`
-	ID         json.RawMessage `json:"id"`
-	Prompt     string          `json:"prompt"`
-	EntryPoint string          `json:"entry_point"`
-	Test       string          `json:"test"`
-	Canonical  string          `json:"canonical_solution"`
-	Text       string          `json:"text"`
-	Code       string          `json:"code"`
-	TestList   []string        `json:"test_list"`
-	TestSetup  string          `json:"test_setup_code"`
-	Question   string          `json:"question"`
-	TestCases  []string        `json:"test_cases"`
-	Program    string          `json:"program"`
+	TaskID     rowid.ID `json:"task_id"`
+	ID         rowid.ID `json:"id"`
+	Prompt     string   `json:"prompt"`
+	EntryPoint string   `json:"entry_point"`
+	Test       string   `json:"test"`
+	Canonical  string   `json:"canonical_solution"`
+	Text       string   `json:"text"`
+	Code       string   `json:"code"`
+	TestList   []string `json:"test_list"`
+	TestSetup  string   `json:"test_setup_code"`
+	Question   string   `json:"question"`
+	TestCases  []string `json:"test_cases"`
+	Program    string   `json:"program"`
 }
 
 // parseRow detects the format of one JSON row and converts it.
@@ -74,13 +76,29 @@ func parseRow(data []byte) (Task, error) {
 	if err := json.Unmarshal(data, &r); err != nil {
 		return Task{}, err
 	}
-	id := strings.Trim(string(r.TaskID), `"`)
-	if id == "" || id == "null" {
-		id = strings.Trim(string(r.ID), `"`)
+	rid := r.TaskID
+	if rid.IsZero() {
+		rid = r.ID
 	}
-	if id == "" || id == "null" {
+	id := rid.String()
+	if id == "" {
 		return Task{}, fmt.Errorf("no task_id or id")
 	}
+	t, err := taskOf(id, r)
+	t.RowID = rid
+	return t, err
+}
+
+// outID is the id the reports write: as the row wrote it, else ID.
+func (t Task) outID() any {
+	if t.RowID.IsZero() {
+		return t.ID
+	}
+	return t.RowID
+}
+
+// taskOf converts a row of a known format.
+func taskOf(id string, r rawRow) (Task, error) {
 	switch {
 	case r.Prompt != "" && r.Test != "" && r.EntryPoint != "":
 		return Task{ID: id, Format: HumanEval, Prompt: r.Prompt, EntryPoint: r.EntryPoint, Check: r.Test, Reference: r.Canonical}, nil

@@ -27,7 +27,7 @@ func WriteSamples(dir string, tasks []Task, comps [][]Completion) error {
 		passed := 0
 		var verdicts []bool
 		for _, c := range cs {
-			if err := se.Encode(map[string]any{"task_id": tasks[i].ID, "solution": c.Program, "completion": c.Text}); err != nil {
+			if err := se.Encode(map[string]any{"task_id": tasks[i].outID(), "solution": c.Program, "completion": c.Text}); err != nil {
 				return err
 			}
 			if c.Passed {
@@ -35,7 +35,7 @@ func WriteSamples(dir string, tasks []Task, comps [][]Completion) error {
 			}
 			verdicts = append(verdicts, c.Passed)
 		}
-		if err := re.Encode(map[string]any{"task_id": tasks[i].ID, "n": len(cs), "passed": passed, "verdicts": verdicts}); err != nil {
+		if err := re.Encode(map[string]any{"task_id": tasks[i].outID(), "n": len(cs), "passed": passed, "verdicts": verdicts}); err != nil {
 			return err
 		}
 	}

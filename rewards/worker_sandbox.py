@@ -140,10 +140,13 @@ class Sandbox:
         cpu = max(1, int(cpu_seconds + 0.999))
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
 
-    def kill_all(self, pid, alive):
-        """Kill every process of the sandbox (but not the zygote). pid is
-        the child; alive says whether the zygote has not reaped it yet."""
-        if alive:
+    def kill_all(self, child, alive):
+        """Kill every process of the sandbox (but not the zygote). child()
+        gives the child's pid (looked up only when needed); alive says
+        whether the zygote has not reaped it yet."""
+        pid = child() if alive or not self.isolated else None
+        if alive and pid is not None:
+            # Directly too: a child killed before it switched uid is root.
             try:
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
@@ -170,6 +173,10 @@ class Sandbox:
                 # exits at its next read of the closed request pipe.
                 check(libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "pdeathsig")
         else:
+            # Without namespaces the child leads its own process group
+            # (setsid), which outlives it while any member does.
+            if pid is None:
+                return
             try:
                 os.killpg(pid, signal.SIGKILL)
             except ProcessLookupError:

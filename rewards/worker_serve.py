@@ -89,14 +89,15 @@ class ChildRun:
 
     def run(self, zyg, payload, tests):
         cpu = self.timeout * (self.n - self.start + 1)
-        pid = zyg.spawn(payload, tests, self.start, cpu)
-        self.status = None
+        zyg.spawn(payload, tests, self.start, cpu)
+        self.pid = self.status = None
         try:
             return self.watch(zyg)
         finally:
-            self.box.kill_all(pid, self.status is None)
-            if self.status is None:
-                zyg.status()  # the zygote has reaped the child
+            alive = self.status is None
+            self.box.kill_all(zyg.child if alive else (lambda: self.pid), alive)
+            if alive:
+                zyg.ended()  # the zygote has reaped the child
             self.box.wait_gone()
             zyg.drain_pipes()
             self.box.clean_workdir()
@@ -144,7 +145,7 @@ class ChildRun:
             if self.expect != before:
                 last = now
             if exited:
-                self.status = zyg.status()
+                self.pid, self.status = zyg.ended()
                 nxt = self.drain(res_r)
                 if nxt is not None:
                     return nxt

@@ -6,7 +6,7 @@
 # everything from CTL_FD up with one close_range.
 JOB_FD, REC_FD, CTL_FD, ANS_FD = 3, 4, 5, 6
 CTL_HEAD = struct.Struct(">IId")  # tests length, first test, CPU seconds
-INT = struct.Struct(">i")          # a pid or a wait status
+ENDED = struct.Struct(">ii")       # a child's pid and wait status
 
 
 def compile_tests(blob):
@@ -67,16 +67,28 @@ class Zygote:
             os.set_blocking(fd, False)
 
     def spawn(self, payload, tests, start, cpu):
-        """Fork a child for the job from test start; returns its pid. The
+        """Have the zygote fork a child for the job from test start. The
         payload is queued on the job pipe first (run_job checked that it
-        fits), so no write here can wait on a child that died."""
+        fits), so no write here can wait on a child that died. The zygote
+        answers only when the child has ended (ans_r becomes readable), so
+        the worker is not woken in between."""
         write_all(self.job_w, len(payload).to_bytes(4, "big") + payload)
         write_all(self.ctl_w, CTL_HEAD.pack(len(tests), start, cpu) + tests)
-        return INT.unpack(read_exact(self.ans_r, 4))[0]
 
-    def status(self):
-        """The wait status of the last child (blocks until it is reaped)."""
-        return INT.unpack(read_exact(self.ans_r, 4))[0]
+    def ended(self):
+        """The pid and wait status of the last child (blocks until the
+        zygote has reaped it)."""
+        return ENDED.unpack(read_exact(self.ans_r, ENDED.size))
+
+    def child(self):
+        """The pid of the live child, from the kernel's list of the
+        zygote's children (None when it has none)."""
+        try:
+            with open("/proc/%d/task/%d/children" % (self.pid, self.pid)) as f:
+                kids = f.read().split()
+        except OSError:
+            return None
+        return int(kids[0]) if kids else None
 
     def drain_pipes(self):
         """Drop whatever the last child left in the shared pipes."""
@@ -137,8 +149,7 @@ def zygote_main(box, keep, out_w):
             pid = os.fork()
             if pid == 0:
                 child_main(box, tests, start, cpu, ser, enc)
-            os.write(ANS_FD, INT.pack(pid))
             _, status = os.waitpid(pid, 0)
-            os.write(ANS_FD, INT.pack(status))
+            os.write(ANS_FD, ENDED.pack(pid, status))
     finally:
         os._exit(0)

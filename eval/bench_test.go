@@ -1,9 +1,10 @@
 package eval
 
 import (
-	"acecoder/internal/shareddata"
 	"strings"
 	"testing"
+
+	"acecoder/internal/shareddata"
 )
 
 func TestReadFormats(t *testing.T) {

@@ -7,10 +7,10 @@ import (
 	"time"
 
 	"acecoder/extract"
+	"acecoder/policy"
 	"acecoder/policy/chat"
 	"acecoder/rewards"
 	"acecoder/rollout"
-	"acecoder/trainer"
 )
 
 // Completion is one generated answer to a task with its verdict.
@@ -24,7 +24,7 @@ type Completion struct {
 
 // Evaluator generates answers with a policy and checks them in the sandbox.
 type Evaluator struct {
-	Policy  *trainer.TextModel
+	Policy  *policy.TextModel
 	Engine  *rollout.Engine
 	Exec    *rewards.Runner
 	Timeout time.Duration

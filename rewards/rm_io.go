@@ -2,18 +2,15 @@ package rewards
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 
 	"github.com/gomlx/compute"
 
 	"acecoder/policy"
-	"acecoder/policy/chat"
 	"acecoder/policy/safetensors"
 	"acecoder/policy/tokenizer"
 )
@@ -60,7 +57,7 @@ func LoadRM(ctx context.Context, backend compute.Backend, dir string, opts RMLoa
 			return nil, fmt.Errorf("rewards: %w", err)
 		}
 	}
-	tmpl, err := LoadTemplate(opts.ChatTemplate, dir)
+	tmpl, err := policy.LoadTemplate(opts.ChatTemplate, dir)
 	if err != nil {
 		return nil, err
 	}
@@ -235,38 +232,6 @@ func TokenizerFiles(tok *tokenizer.Tokenizer) (map[string][]byte, error) {
 	return out, nil
 }
 
-// LoadTemplate resolves a chat-template setting: "plain" is the ChatML
-// fallback; a path is a .jinja file; "" reads tokenizer_config.json in dir
-// and falls back to ChatML when it is absent or has no template.
-func LoadTemplate(spec, dir string) (*chat.Template, error) {
-	switch {
-	case spec == "plain":
-		return chat.ChatML()
-	case spec != "":
-		t, err := chat.LoadFile(spec)
-		if err != nil {
-			return nil, fmt.Errorf("rewards: %w", err)
-		}
-		if data, err := os.ReadFile(filepath.Join(dir, "tokenizer_config.json")); err == nil {
-			if vars, err := chat.ConfigVars(data); err == nil {
-				t = t.WithVars(vars)
-			}
-		}
-		return t, nil
-	}
-	data, err := os.ReadFile(filepath.Join(dir, "tokenizer_config.json"))
-	if errors.Is(err, os.ErrNotExist) || (err == nil && !strings.Contains(string(data), `"chat_template"`)) {
-		return chat.ChatML()
-	}
-	if err != nil {
-		return nil, fmt.Errorf("rewards: %w", err)
-	}
-	t, err := chat.ParseConfig(data)
-	if err != nil {
-		return nil, fmt.Errorf("rewards: %s: %w", dir, err)
-	}
-	return t, nil
-}
 
 // WriteWeights writes every weight as one float32 safetensors file,
 // streamed tensor by tensor.

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"acecoder/policy"
 	"acecoder/rollout"
 )
 
@@ -50,7 +51,7 @@ type choice struct {
 }
 
 func (s *Server) finish(p *params, smp rollout.Sample) choice {
-	text, cut := rollout.CutAtStop(smp.Text, p.stops)
+	text, cut := policy.CutAtStop(smp.Text, p.stops)
 	c := choice{index: smp.PromptIndex, text: text, cut: cut, finish: smp.FinishReason, sample: smp}
 	if cut {
 		c.finish = rollout.FinishStop

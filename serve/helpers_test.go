@@ -66,7 +66,7 @@ func testServer(t *testing.T, edit func(*Options)) (string, *syncBuffer) {
 		t.Fatal(err)
 	}
 	log := &syncBuffer{}
-	o := Options{Engine: eng, Text: rollout.Text{Tok: tok, Template: tmpl}, ModelName: "tiny",
+	o := Options{Engine: eng, Text: policy.Text{Tok: tok, Template: tmpl}, ModelName: "tiny",
 		ValidVocab: min(tok.VocabSize(), cfg.VocabSize), MaxTokens: 16, BatchSize: 8, Concurrency: 4, MaxBody: 4096, Seed: 1, Log: log}
 	if edit != nil {
 		edit(&o)

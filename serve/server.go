@@ -11,13 +11,14 @@ import (
 	"sync/atomic"
 	"time"
 
+	"acecoder/policy"
 	"acecoder/rollout"
 )
 
 // Options configure a Server.
 type Options struct {
 	Engine *rollout.Engine
-	Text   rollout.Text
+	Text   policy.Text
 	// ModelName is the id the server answers to (GET /v1/models, and the
 	// "model" a request must name when it names one).
 	ModelName string

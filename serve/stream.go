@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"acecoder/policy"
 	"acecoder/rollout"
 )
 
@@ -167,7 +168,7 @@ func (st *streamState) final(smp rollout.Sample) {
 // before any stop string, less a tail that could still begin one, less a
 // trailing incomplete UTF-8 sequence (decoded as U+FFFD).
 func certain(text string, stops []string) string {
-	if cut, found := rollout.CutAtStop(text, stops); found {
+	if cut, found := policy.CutAtStop(text, stops); found {
 		text = cut
 	} else {
 		hold := 0

@@ -56,7 +56,7 @@ type PolicyCursor struct {
 
 // PolicyTrainer holds a policy run's state.
 type PolicyTrainer struct {
-	Actor    *TextModel
+	Actor    *policy.TextModel
 	Ref      *policy.Model
 	Engine   *rollout.Engine
 	Rewarder Rewarder
@@ -80,7 +80,7 @@ func PolicyTrainVars(m *policy.Model) []TrainVar {
 }
 
 // NewPolicyTrainer wires the models, optimiser, engine and rewarder.
-func NewPolicyTrainer(actor *TextModel, ref *policy.Model, rw Rewarder, cfg AdamW, s PolicySettings, prompts []Prompt) (*PolicyTrainer, error) {
+func NewPolicyTrainer(actor *policy.TextModel, ref *policy.Model, rw Rewarder, cfg AdamW, s PolicySettings, prompts []Prompt) (*PolicyTrainer, error) {
 	if s.MicroBatchSize <= 0 || s.TrainBatchSize <= 0 || s.SamplesPerPrompt <= 0 || s.RolloutBatchSize <= 0 {
 		return nil, fmt.Errorf("trainer: batch sizes must be positive: %+v", s)
 	}

@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"acecoder/checkpoints"
+	"acecoder/policy"
 	"acecoder/rewards"
 )
 
@@ -19,7 +20,7 @@ type textModelState struct {
 // tokenizer files), the optimiser state, the loop state under state's keys
 // and the resolved config. The checkpoint directory therefore also loads
 // with LoadPolicyModel (model.path).
-func PolicyCheckpoint(ctx context.Context, tm *TextModel, opt *Optimizer, state map[string]any, config []byte) (checkpoints.Content, error) {
+func PolicyCheckpoint(ctx context.Context, tm *policy.TextModel, opt *Optimizer, state map[string]any, config []byte) (checkpoints.Content, error) {
 	cfgJSON, err := tm.Model.Config.Marshal()
 	if err != nil {
 		return checkpoints.Content{}, err
@@ -47,7 +48,7 @@ func PolicyCheckpoint(ctx context.Context, tm *TextModel, opt *Optimizer, state 
 
 // LoadCheckpointModel loads the policy of a checkpoint written by
 // PolicyCheckpoint.
-func LoadCheckpointModel(ctx context.Context, tmFrom func(path, tmpl string) (*TextModel, error), ck *checkpoints.Checkpoint) (*TextModel, error) {
+func LoadCheckpointModel(ctx context.Context, tmFrom func(path, tmpl string) (*policy.TextModel, error), ck *checkpoints.Checkpoint) (*policy.TextModel, error) {
 	var st textModelState
 	if err := ck.DecodeState("text_model", &st); err != nil {
 		return nil, err

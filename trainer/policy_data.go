@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"acecoder/data"
+	"acecoder/policy"
 	"acecoder/policy/chat"
 )
 
@@ -52,7 +53,7 @@ func ReadPrompts(ctx context.Context, files []string, log io.Writer) ([]Prompt, 
 
 // TokenizePrompts renders and tokenizes every prompt and drops those longer
 // than maxLen tokens, reporting how many were dropped.
-func TokenizePrompts(tm *TextModel, prompts []Prompt, maxLen int) ([]Prompt, int, error) {
+func TokenizePrompts(tm *policy.TextModel, prompts []Prompt, maxLen int) ([]Prompt, int, error) {
 	kept := prompts[:0:0]
 	dropped := 0
 	for _, p := range prompts {

@@ -89,7 +89,7 @@ func TrainPolicy(ctx context.Context, cfg configs.Policy, run *rundir.Run, opts 
 		return err
 	}
 	dir := filepath.Join(run.Dir, PolicyModelDir)
-	if err := SaveTextModel(ctx, t.Actor, dir); err != nil {
+	if err := policy.SaveTextModel(ctx, t.Actor, dir); err != nil {
 		return err
 	}
 	fmt.Fprintf(log, "train-policy: %d rollouts done; policy saved to %s\n", t.Cursor.Step, dir)
@@ -175,8 +175,8 @@ func newPolicyLoop(ctx context.Context, cfg configs.Policy, run *rundir.Run, b c
 }
 
 // modelAt loads the text model of a Hugging Face directory.
-func modelAt(ctx context.Context, b compute.Backend, seed int64) func(path, tmpl string) (*TextModel, error) {
-	return func(path, tmpl string) (*TextModel, error) {
+func modelAt(ctx context.Context, b compute.Backend, seed int64) func(path, tmpl string) (*policy.TextModel, error) {
+	return func(path, tmpl string) (*policy.TextModel, error) {
 		return LoadPolicyModel(ctx, b, configs.Model{Path: path, ChatTemplate: tmpl}, seed)
 	}
 }
@@ -209,7 +209,7 @@ func newRewarder(ctx context.Context, cfg configs.Policy, b compute.Backend, run
 
 // policySettings maps the config onto the trainer's settings; updates per
 // rollout = max_epochs · ceil(samples / train_batch_size).
-func policySettings(cfg configs.Policy, actor *TextModel, rollouts, prompts int) PolicySettings {
+func policySettings(cfg configs.Policy, actor *policy.TextModel, rollouts, prompts int) PolicySettings {
 	samples := cfg.RolloutBatchSize * cfg.SamplesPerPrompt
 	updates := rollouts * cfg.MaxEpochs * ((samples + cfg.TrainBatchSize - 1) / cfg.TrainBatchSize)
 	sampling := rollout.Options{

@@ -26,7 +26,7 @@ const digitQuestion = "Pick a digit."
 
 // tinyTextModel builds a small random Qwen2-style model with the untrained
 // byte-level tokenizer (256 bytes + ChatML tokens) and the ChatML template.
-func tinyTextModel(t *testing.T, seed uint64) *TextModel {
+func tinyTextModel(t *testing.T, seed uint64) *policy.TextModel {
 	t.Helper()
 	tok, err := tokenizer.NewByteLevel()
 	if err != nil {
@@ -46,11 +46,11 @@ func tinyTextModel(t *testing.T, seed uint64) *TextModel {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &TextModel{Text: rollout.Text{Tok: tok, Template: tmpl}, Model: m, TemplateSpec: "plain"}
+	return &policy.TextModel{Text: policy.Text{Tok: tok, Template: tmpl}, Model: m, TemplateSpec: "plain"}
 }
 
 // sftDigits teaches the "x=K" format with K uniform over 0..9.
-func sftDigits(t *testing.T, tm *TextModel, steps int) {
+func sftDigits(t *testing.T, tm *policy.TextModel, steps int) {
 	t.Helper()
 	prompt, err := tm.ChatPrompt([]chat.Message{{"role": "user", "content": digitQuestion}}, "")
 	if err != nil {
@@ -80,7 +80,7 @@ func sftDigits(t *testing.T, tm *TextModel, steps int) {
 	}
 }
 
-func digitPrompts(tm *TextModel, n int) []Prompt {
+func digitPrompts(tm *policy.TextModel, n int) []Prompt {
 	ids, _ := tm.ChatPrompt([]chat.Message{{"role": "user", "content": digitQuestion}}, "")
 	ps := make([]Prompt, n)
 	for i := range ps {
@@ -89,7 +89,7 @@ func digitPrompts(tm *TextModel, n int) []Prompt {
 	return ps
 }
 
-func digitSettings(tm *TextModel, est Estimator, rollouts int) PolicySettings {
+func digitSettings(tm *policy.TextModel, est Estimator, rollouts int) PolicySettings {
 	return PolicySettings{
 		SamplesPerPrompt: 8, RolloutBatchSize: 8, TrainBatchSize: 16, MicroBatchSize: 16, MaxEpochs: 1,
 		EpsClip: 0.2, Seed: 5,
@@ -112,7 +112,7 @@ func newTestRunner(t *testing.T) *rewards.Runner {
 
 // trainDigits runs RL steps and returns the mean pass rate and the mean
 // reward of the first two and of the last two rollouts.
-func trainDigits(t *testing.T, tm *TextModel, rw Rewarder, est Estimator, steps int) (first, last, firstReward, lastReward float64) {
+func trainDigits(t *testing.T, tm *policy.TextModel, rw Rewarder, est Estimator, steps int) (first, last, firstReward, lastReward float64) {
 	t.Helper()
 	ref := tinyTextModel(t, 0).Model
 	copyWeights(t, tm.Model, ref)
@@ -149,12 +149,12 @@ func copyWeights(t *testing.T, from, to *policy.Model) {
 
 var (
 	sftOnce  sync.Once
-	sftModel *TextModel
+	sftModel *policy.TextModel
 )
 
 // digitPolicy returns a fresh copy of one shared SFT'd digit policy (in its
 // own store, as when train-policy loads the SFT output directory).
-func digitPolicy(t *testing.T) *TextModel {
+func digitPolicy(t *testing.T) *policy.TextModel {
 	t.Helper()
 	sftOnce.Do(func() {
 		sftModel = tinyTextModel(t, 1)

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 
 	"github.com/gomlx/compute"
 
@@ -30,7 +28,7 @@ func LoadRMFromConfig(ctx context.Context, b compute.Backend, m configs.Model, s
 		}
 		return rewards.LoadRM(ctx, b, ck.Dir, rewards.RMLoadOptions{ChatTemplate: st.ChatTemplate, Seed: uint64(seed)})
 	}
-	tok, err := loadTokenizer(m.Tokenizer)
+	tok, err := policy.LoadTokenizer(m.Tokenizer)
 	if err != nil {
 		return nil, err
 	}
@@ -51,35 +49,13 @@ func LoadRMFromConfig(ctx context.Context, b compute.Backend, m configs.Model, s
 	}
 	tmplDir := ""
 	if m.Tokenizer != "" {
-		tmplDir = tokenizerDir(m.Tokenizer)
+		tmplDir = policy.TokenizerDir(m.Tokenizer)
 	}
-	tmpl, err := rewards.LoadTemplate(m.ChatTemplate, tmplDir)
+	tmpl, err := policy.LoadTemplate(m.ChatTemplate, tmplDir)
 	if err != nil {
 		return nil, err
 	}
 	return rewards.NewRM(b, cfg, tok, tmpl, uint64(seed))
-}
-
-// loadTokenizer reads tokenizer.json (or a directory holding it); "" is nil.
-func loadTokenizer(spec string) (*tokenizer.Tokenizer, error) {
-	if spec == "" {
-		return nil, nil
-	}
-	st, err := os.Stat(spec)
-	if err != nil {
-		return nil, fmt.Errorf("trainer: tokenizer: %w", err)
-	}
-	if st.IsDir() {
-		return tokenizer.LoadDir(spec)
-	}
-	return tokenizer.Load(spec)
-}
-
-func tokenizerDir(spec string) string {
-	if st, err := os.Stat(spec); err == nil && st.IsDir() {
-		return spec
-	}
-	return filepath.Dir(spec)
 }
 
 // RMData is the tokenized training and held-out pairs of a run.

@@ -39,7 +39,7 @@ type sftRow struct {
 // ReadSFTExamples reads (question, program) rows and tokenizes them with
 // the chat template; the response ends with the first stop token. Examples
 // longer than maxLen are skipped and counted.
-func ReadSFTExamples(ctx context.Context, tm *TextModel, files []string, maxLen int) ([]SFTExample, int, error) {
+func ReadSFTExamples(ctx context.Context, tm *policy.TextModel, files []string, maxLen int) ([]SFTExample, int, error) {
 	var out []SFTExample
 	skipped := 0
 	stop := tm.StopIDs()
@@ -96,7 +96,7 @@ type SFTCursor struct {
 
 // SFTTrainer fine-tunes a policy on examples.
 type SFTTrainer struct {
-	Model         *TextModel
+	Model         *policy.TextModel
 	Opt           *Optimizer
 	Examples      []SFTExample
 	BatchSize, MB int
@@ -107,7 +107,7 @@ type SFTTrainer struct {
 }
 
 // NewSFTTrainer wires the model, optimiser and examples.
-func NewSFTTrainer(tm *TextModel, cfg AdamW, ex []SFTExample, batch, micro int, seed int64, sched Schedule) (*SFTTrainer, error) {
+func NewSFTTrainer(tm *policy.TextModel, cfg AdamW, ex []SFTExample, batch, micro int, seed int64, sched Schedule) (*SFTTrainer, error) {
 	if micro <= 0 || batch%micro != 0 || len(ex) < batch {
 		return nil, fmt.Errorf("trainer: %d examples, batch %d, micro-batch %d: need a whole number of micro-batches and at least one batch", len(ex), batch, micro)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"acecoder/checkpoints"
 	"acecoder/configs"
+	"acecoder/policy"
 	"acecoder/progress"
 	"acecoder/rundir"
 )
@@ -43,7 +44,7 @@ func TrainSFT(ctx context.Context, cfg configs.SFT, run *rundir.Run, opts SFTRun
 		return err
 	}
 	dir := filepath.Join(run.Dir, PolicyModelDir)
-	if err := SaveTextModel(ctx, t.Model, dir); err != nil {
+	if err := policy.SaveTextModel(ctx, t.Model, dir); err != nil {
 		return err
 	}
 	fmt.Fprintf(st.log, "sft: %d steps done; policy saved to %s\n", t.Cursor.Step, dir)
@@ -63,7 +64,7 @@ type sftLoop struct {
 // newSFTLoop loads the policy (from the checkpoint when resuming), the
 // examples and the trainer, and restores the trainer's state.
 func newSFTLoop(ctx context.Context, cfg configs.SFT, run *rundir.Run, st loopStart) (*sftLoop, error) {
-	var tm *TextModel
+	var tm *policy.TextModel
 	var err error
 	if st.ck != nil {
 		tm, err = LoadCheckpointModel(ctx, modelAt(ctx, st.b, cfg.Seed), st.ck)

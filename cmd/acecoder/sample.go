@@ -23,7 +23,6 @@ import (
 	"acecoder/policy/chat"
 	"acecoder/policy/tokenizer"
 	"acecoder/progress"
-	"acecoder/rewards"
 	"acecoder/rollout"
 )
 
@@ -70,7 +69,7 @@ Formats: full (ids, log-probs, mask, finish reason, text) or evalplus
 // generator is a loaded model with its text layer.
 type generator struct {
 	engine *rollout.Engine
-	text   rollout.Text
+	text   policy.Text
 	name   string
 }
 
@@ -108,7 +107,7 @@ func loadGenerator(ctx context.Context, backendSpec string, mc configs.Model, se
 	if err != nil {
 		return nil, err
 	}
-	tmpl, err := rewards.LoadTemplate(mc.ChatTemplate, dir)
+	tmpl, err := policy.LoadTemplate(mc.ChatTemplate, dir)
 	if err != nil {
 		return nil, err
 	}
@@ -116,7 +115,7 @@ func loadGenerator(ctx context.Context, backendSpec string, mc configs.Model, se
 	if err != nil {
 		return nil, err
 	}
-	return &generator{engine: e, text: rollout.Text{Tok: tok, Template: tmpl}, name: filepath.Base(filepath.Clean(dir))}, nil
+	return &generator{engine: e, text: policy.Text{Tok: tok, Template: tmpl}, name: filepath.Base(filepath.Clean(dir))}, nil
 }
 
 // validVocab is the number of ids the tokenizer can produce (the model's
@@ -176,7 +175,7 @@ func parsePromptRow(line []byte, index int) (promptRow, error) {
 }
 
 // encodePrompt applies the template to one prompt row.
-func encodePrompt(t rollout.Text, template string, r promptRow) ([]int32, error) {
+func encodePrompt(t policy.Text, template string, r promptRow) ([]int32, error) {
 	q := r.Question
 	if q == "" {
 		q = r.Prompt

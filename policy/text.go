@@ -1,4 +1,4 @@
-package rollout
+package policy
 
 import (
 	"fmt"
@@ -16,8 +16,9 @@ const (
 	AceCoderPreamble = "Below is a Python script with a self-contained function that solves the problem and passes corresponding tests:\n```python\n"
 )
 
-// Text is the thin text layer over the engine: chat template in, decoded
-// completions out. The engine itself sees only ids.
+// Text is the text layer over a model: a tokenizer and a chat template,
+// prompts in and decoded completions out. The sampler (package rollout)
+// sees only ids.
 type Text struct {
 	Tok      *tokenizer.Tokenizer
 	Template *chat.Template
@@ -42,11 +43,11 @@ func (t Text) Decode(ids []int32) string {
 // returning the prompt ids.
 func (t Text) ChatPrompt(messages []chat.Message, prefill string) ([]int32, error) {
 	if t.Template == nil {
-		return nil, fmt.Errorf("rollout: no chat template")
+		return nil, fmt.Errorf("policy: no chat template")
 	}
 	s, err := t.Template.Render(messages, chat.Options{AddGenerationPrompt: true})
 	if err != nil {
-		return nil, fmt.Errorf("rollout: chat template: %w", err)
+		return nil, fmt.Errorf("policy: chat template: %w", err)
 	}
 	return t.Encode(s + prefill), nil
 }
@@ -73,11 +74,11 @@ func (t Text) StopIDs() []int32 {
 	return ids
 }
 
-// StopAt returns a StopFunc that ends a completion once its text contains
-// one of stops. It decodes only the completion's tail (each token is at
+// StopAt returns a stop check for the sampler (rollout.StopFunc) that ends
+// a completion once its text contains one of stops. It decodes only the completion's tail (each token is at
 // least one byte, so a stop string that the last token completes lies in
 // the last len(stop) tokens; a few more cover split UTF-8 sequences).
-func (t Text) StopAt(stops []string) StopFunc {
+func (t Text) StopAt(stops []string) func(prompt int, completion []int32) bool {
 	longest := 0
 	for _, s := range stops {
 		longest = max(longest, len(s))

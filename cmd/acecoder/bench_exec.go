@@ -4,12 +4,16 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"acecoder/internal/cli"
 	"acecoder/rewards"
+	"acecoder/rewards/benchexec"
 )
 
 func init() { register(newBenchCmd) }
@@ -24,29 +28,94 @@ func newBenchCmd(g *cli.Globals) *cobra.Command {
 
 type benchExecFlags struct {
 	programs, tests, workers, rounds int
-	noIsolation                      bool
+	timeout                          time.Duration
+	noIsolation, synthetic, timeouts bool
+	data                             string
 }
 
 func newBenchExecCmd(*cli.Globals) *cobra.Command {
 	var f benchExecFlags
 	cmd := &cobra.Command{
 		Use:   "exec",
-		Short: "throughput of the sandboxed runner on a generated workload",
-		Long: `Generates programs × tests asserts (about 30% of the programs wrong, seed 1)
-and runs them rounds times on a warm runner, printing programs/s and tests/s
-per round and the CPU time per program of the workers and of this process.`,
+		Short: "acecoder exec beside an AceCoder-style harness on a realistic mixed workload",
+		Long: `Builds a mixed workload (seed 1): HumanEval and MBPP reference programs
+(from --data, by default ../shared/data beside the working directory or a
+directory above it) with generated programs that import typing, math,
+itertools and other modules (70% of them), loop, raise, return wrong answers
+and time out, and prints the mix. Then, rounds times, runs
+` + "`acecoder exec --exec-workers N`" + ` (full isolation) and an AceCoder-style harness
+(a process pool of N, one forked child per program, no isolation) on the same
+file, alternating which goes first, and prints programs/s, CPU per program
+(start-up included) and tests passed for both, with the ratio.
+
+--synthetic measures instead the sandboxed runner itself on the old generated
+workload (programs × tests asserts importing nothing, about 30% wrong) on a
+warm runner.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runBenchExec(cmd.Context(), f, cmd.OutOrStdout())
+			if f.synthetic {
+				return runBenchExec(cmd.Context(), f, cmd.OutOrStdout())
+			}
+			return runBenchMix(cmd.Context(), f, cmd.OutOrStdout())
 		},
 	}
 	cmd.Flags().IntVar(&f.programs, "programs", 500, "programs per round")
-	cmd.Flags().IntVar(&f.tests, "tests", 15, "asserts per program")
-	cmd.Flags().IntVar(&f.workers, "exec-workers", 2, "sandboxed worker processes")
+	cmd.Flags().IntVar(&f.tests, "tests", 15, "asserts per generated program")
+	cmd.Flags().IntVar(&f.workers, "exec-workers", 2, "sandboxed worker processes (and harness pool processes)")
 	cmd.Flags().IntVar(&f.rounds, "rounds", 3, "rounds")
-	cmd.Flags().BoolVar(&f.noIsolation, "no-isolation", false, "rlimits only (for comparison)")
+	cmd.Flags().DurationVar(&f.timeout, "exec-timeout", time.Second, "wall-clock limit per test, for both")
+	cmd.Flags().BoolVar(&f.timeouts, "timeouts", true, "include the generated programs that time out")
+	cmd.Flags().StringVar(&f.data, "data", "", "folder with benchmarks/humaneval and benchmarks/mbpp (default: ../shared/data if found)")
+	cmd.Flags().BoolVar(&f.synthetic, "synthetic", false, "the runner alone on the old synthetic workload")
+	cmd.Flags().BoolVar(&f.noIsolation, "no-isolation", false, "with --synthetic: rlimits only (for comparison)")
 	cli.Alias(cmd, "workers", "exec-workers")
 	return cmd
+}
+
+// runBenchMix compares acecoder exec with the AceCoder-style harness.
+func runBenchMix(ctx context.Context, f benchExecFlags, w io.Writer) error {
+	if f.data == "" {
+		f.data = benchexec.FindSharedData()
+	}
+	wl, err := benchexec.Build(benchexec.Options{Programs: f.programs, Tests: f.tests, Seed: 1, DataDir: f.data, NoTimeouts: !f.timeouts})
+	if err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "acecoder-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	jobs := filepath.Join(dir, "jobs.jsonl")
+	if err := benchexec.WriteJobs(jobs, wl.Jobs); err != nil {
+		return err
+	}
+	binary, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	python := "/usr/bin/python3"
+	if _, err := os.Stat(python); err != nil {
+		if python, err = exec.LookPath("python3"); err != nil {
+			return fmt.Errorf("bench exec: no python3: %w", err)
+		}
+	}
+	corpora := f.data
+	if corpora == "" {
+		corpora = "none found (generated programs only)"
+	}
+	fmt.Fprintf(w, "workload: seed 1, HumanEval/MBPP from %s\n", corpora)
+	benchexec.WriteMix(w, wl)
+	fmt.Fprintf(w, "host: %s\n", rewards.Host())
+	fmt.Fprintf(w, "acecoder exec --exec-workers %d --exec-timeout %s vs the AceCoder-style harness (pool of %d, fork per program, no isolation), %s\n",
+		f.workers, f.timeout, f.workers, python)
+	rounds, err := benchexec.Compare(ctx, benchexec.CompareOptions{Binary: binary, Python: python, Jobs: jobs,
+		Workers: f.workers, Timeout: f.timeout, Rounds: f.rounds}, w)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "median ratio: %.2f\n", benchexec.MedianRatio(rounds))
+	return nil
 }
 
 func runBenchExec(ctx context.Context, f benchExecFlags, w io.Writer) error {

@@ -29,6 +29,9 @@ type Options struct {
 	// benchmarks/humaneval/HumanEval.jsonl.gz (the project's ../shared/data).
 	// When "" or missing, every program is generated.
 	DataDir string
+	// NoTimeouts leaves out the generated programs that loop forever on
+	// one input (whose cost is the per-test timeout whatever the runner).
+	NoTimeouts bool
 }
 
 // Share of the programs taken from each corpus when it is present.
@@ -70,7 +73,7 @@ func Build(o Options) (Workload, error) {
 			return w, err
 		}
 	}
-	w.addGenerated(rng, o.Programs-len(w.Jobs), o.Tests)
+	w.addGenerated(rng, o.Programs-len(w.Jobs), o.Tests, o.NoTimeouts)
 	rng.Shuffle(len(w.Jobs), func(i, j int) { w.Jobs[i], w.Jobs[j] = w.Jobs[j], w.Jobs[i] })
 	for i := range w.Jobs {
 		w.Jobs[i].ID = fmt.Sprintf("%s/%d", w.Jobs[i].ID, i)
@@ -80,23 +83,36 @@ func Build(o Options) (Workload, error) {
 
 // addGenerated appends n generated programs, the families in proportion
 // to their weights (largest remainders), so the mix is exact for any n.
-func (w *Workload) addGenerated(rng *rand.Rand, n, tests int) {
+func (w *Workload) addGenerated(rng *rand.Rand, n, tests int, noTimeouts bool) {
 	counts := make([]int, len(families))
 	type rem struct {
 		i int
 		r float64
 	}
 	var rems []rem
-	left := n
+	left, total := n, 0.0
+	weight := func(f family) float64 {
+		if noTimeouts && f.name == "timeout" {
+			return 0
+		}
+		return f.weight
+	}
+	for _, f := range families {
+		total += weight(f)
+	}
 	for i, f := range families {
-		x := f.weight * float64(n)
+		x := weight(f) / total * float64(n)
 		counts[i] = int(x)
 		left -= counts[i]
 		rems = append(rems, rem{i, x - float64(counts[i])})
 	}
 	sort.SliceStable(rems, func(a, b int) bool { return rems[a].r > rems[b].r })
 	for k := 0; k < left; k++ {
-		counts[rems[k%len(rems)].i]++
+		if r := rems[k%len(rems)]; weight(families[r.i]) > 0 {
+			counts[r.i]++
+		} else {
+			left++ // give the program to the next family instead
+		}
 	}
 	for i, f := range families {
 		if counts[i] == 0 {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"time"
@@ -113,7 +114,19 @@ func readJobs(path string) ([]rewards.Job, []rowid.ID, error) {
 	return jobs, ids, nil
 }
 
+// sandboxGC sets the garbage collector's target for the commands that
+// only drive the sandbox (exec, worker, serve-reward) unless GOGC is set:
+// their heap is small and short-lived, and at the binaries' GOGC of 25
+// (chosen for training's large buffers) the collector cost acecoder exec
+// 0.5-0.8 ms of CPU per program, 15% of the total, on 2 cores.
+func sandboxGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(200)
+	}
+}
+
 func runExec(ctx context.Context, f execFlags, kind rewards.RewardKind, quiet bool, stderr io.Writer) error {
+	sandboxGC()
 	jobs, ids, err := readJobs(f.in)
 	if err != nil {
 		return err

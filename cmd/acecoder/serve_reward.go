@@ -56,6 +56,7 @@ response (query minus prompt). Point OpenRLHF's --remote_rm_url at it.`,
 }
 
 func runServeReward(ctx context.Context, f serveRewardFlags, kind rewards.RewardKind, stderr io.Writer) error {
+	sandboxGC()
 	r, err := rewards.NewRunner(ctx, rewards.RunnerOptions{Workers: f.workers, Timeout: f.timeout, Python: f.python})
 	if err != nil {
 		return err

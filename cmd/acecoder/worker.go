@@ -99,6 +99,7 @@ func runWorker(ctx context.Context, log io.Writer, a *workerArgs) error {
 	if a.slots < 0 {
 		return cli.Usagef("worker: --slots must be positive")
 	}
+	sandboxGC()
 	runner, err := rewards.NewRunner(ctx, rewards.RunnerOptions{Workers: a.slots, Python: a.python, Timeout: a.timeout})
 	if err != nil {
 		return err

@@ -45,8 +45,8 @@ itertools and other modules (70% of them), loop, raise, return wrong answers
 and time out, and prints the mix. Then, rounds times, runs
 ` + "`acecoder exec --exec-workers N`" + ` (full isolation) and an AceCoder-style harness
 (a process pool of N, one forked child per program, no isolation) on the same
-file, alternating which goes first, and prints programs/s, CPU per program
-(start-up included) and tests passed for both, with the ratio.
+file, alternating which goes first, and prints programs/s and tests passed
+for both, with the ratio.
 
 --synthetic measures instead the sandboxed runner itself on the old generated
 workload (programs × tests asserts importing nothing, about 30% wrong) on a

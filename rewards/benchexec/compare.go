@@ -32,9 +32,8 @@ func (r Round) Ratio() float64 { return r.Exec.Rate() / r.Harness.Rate() }
 // alternating which goes first so that both see the same machine load,
 // and writes a table row per round to w.
 func Compare(ctx context.Context, o CompareOptions, w io.Writer) ([]Round, error) {
-	const row = "%-5v  %15v  %18v  %5v  %19v  %22v  %11v  %14v\n"
-	fmt.Fprintf(w, row, "round", "exec programs/s", "harness programs/s", "ratio", "exec cpu-ms/program",
-		"harness cpu-ms/program", "exec passed", "harness passed")
+	const row = "%-5v  %15v  %18v  %5v  %11v  %14v\n"
+	fmt.Fprintf(w, row, "round", "exec programs/s", "harness programs/s", "ratio", "exec passed", "harness passed")
 	var rounds []Round
 	for i := range o.Rounds {
 		var r Round
@@ -58,9 +57,7 @@ func Compare(ctx context.Context, o CompareOptions, w io.Writer) ([]Round, error
 			return rounds, err
 		}
 		rounds = append(rounds, r)
-		ms := func(d time.Duration) string { return fmt.Sprintf("%.2f", float64(d)/float64(time.Millisecond)) }
 		fmt.Fprintf(w, row, i+1, fmt.Sprintf("%.1f", r.Exec.Rate()), fmt.Sprintf("%.1f", r.Harness.Rate()), fmt.Sprintf("%.2f", r.Ratio()),
-			ms(r.Exec.CPUPerProgram()), ms(r.Harness.CPUPerProgram()),
 			fmt.Sprintf("%d/%d", r.Exec.Passed, r.Exec.Tests), fmt.Sprintf("%d/%d", r.Harness.Passed, r.Harness.Tests))
 	}
 	return rounds, nil

@@ -42,7 +42,6 @@ type RunStats struct {
 	Programs      int
 	Elapsed       time.Duration // as the harness measures it, from its pool's (runner's) start to the last verdict
 	Wall          time.Duration // the whole process, start-up included
-	CPU           time.Duration // user+system time of the process and of every child it waited for
 	Passed, Tests int
 	Verdicts      [][]string // per job, per test (the harness only): pass, fail, error, timeout, crash
 }
@@ -50,11 +49,10 @@ type RunStats struct {
 // Rate is programs per second over Elapsed.
 func (s RunStats) Rate() float64 { return float64(s.Programs) / s.Elapsed.Seconds() }
 
-// CPUPerProgram is the CPU time per program, start-up included.
-func (s RunStats) CPUPerProgram() time.Duration { return s.CPU / time.Duration(max(s.Programs, 1)) }
-
 // run runs cmd (made with exec.CommandContext) to the end, killing its
-// process group when the context ends, and fills Wall and CPU.
+// process group when the context ends, and fills Wall. (The rusage of the
+// child is no measure of CPU here: acecoder exec's sandboxed processes end
+// with their PID namespace and are not always counted in it.)
 func run(cmd *exec.Cmd, st *RunStats) (stdout, stderr []byte, err error) {
 	cmd.Env = []string{"PATH=/usr/bin:/bin", "LANG=C.UTF-8"}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
@@ -65,9 +63,6 @@ func run(cmd *exec.Cmd, st *RunStats) (stdout, stderr []byte, err error) {
 	start := time.Now()
 	err = cmd.Run()
 	st.Wall = time.Since(start)
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && cmd.ProcessState != nil {
-		st.CPU = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %s", err, tail(errb.String()))
 	}

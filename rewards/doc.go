@@ -19,24 +19,37 @@
 //
 // NewRunner starts one long-lived Python worker per CPU (`python -I -S`,
 // absolute interpreter path, empty environment) and one trusted analyzer
-// process. The analyzer only parses tests with Python's ast (it never runs
-// them): a test of the form `assert <expr> == <literal>` (either side) is
-// split into the expression, which is sent to the sandbox, and the literal,
-// which stays in Go; any other test runs inside and its verdict carries
-// Inside=true. HumanEval check functions made only of asserts are split
-// into one test per assert that uses the candidate; other check bodies
-// run as the single test `check(<entry point>)`.
+// process. A test of the form `assert <expr> == <literal>` (either side)
+// is split into the expression, which is sent to the sandbox, and the
+// literal, which stays in Go; any other test runs inside and its verdict
+// carries Inside=true. One-line tests of that form are split in Go
+// (quickAnalyse, which answers only where it agrees with the analyzer);
+// the rest go to the analyzer, which only parses them with Python's ast
+// (it never runs them). HumanEval check functions made only of asserts are
+// split into one test per assert that uses the candidate; other check
+// bodies run as the single test `check(<entry point>)`.
 //
-// Each worker forks, before it reads any job, a zygote; the zygote forks
-// one child per program, so children are copies of a process that never
-// held another job's data (the program reaches each child on its own pipe
-// after the fork). The child enters the sandbox, runs the program, then the
-// tests in order, and writes one record per test on a pipe. The value of an
-// `==` test travels as a strict serialisation of exact built-in types
+// Each worker forks, before it reads any job, a zygote; the zygote imports
+// the standard-library modules programs import most (DefaultPreload:
+// typing, math, itertools, collections, re, ...), then forks one child per
+// program, so children are copies of a process that never held another
+// job's data (the program reaches each child on its own pipe after the
+// fork) and find those modules loaded; a program that changes a module
+// changes its own copy-on-write copy only. The child enters the sandbox,
+// runs the program, then the tests in order, and writes one record per
+// test on a pipe (after flushing what the program printed). The value of
+// an `==` test travels as a strict serialisation of exact built-in types
 // (bool, int, float, complex, str, bytes, None, list, tuple, dict, set,
-// frozenset; no subclasses, bounded size and depth) and is compared with
-// the literal in Go using Python's equality rules for those types
-// (pyEqual). The worker accepts records
+// frozenset; bounded size and depth), plus the standard-library containers
+// whose == against a literal is a built-in one: collections.Counter,
+// defaultdict and OrderedDict as dicts, tuple subclasses that inherit
+// tuple's __eq__ (named tuples) as tuples, deques as deques (equal to no
+// literal). Their contents are read with the built-in types' own methods;
+// a subclass with its own __eq__, a custom metaclass or a patched method
+// never takes part. The value is compared with the literal in Go using
+// Python's equality rules for those types (pyEqual); all 2,922 MBPP
+// reference tests get the verdict a fresh python3 gives
+// (TestMBPPVerdictsMatchFreshPython). The worker accepts records
 // only in sequence; a test with no record within the per-test timeout is a
 // timeout, a child that dies is a crash; in both cases the worker kills
 // every process of the sandbox and forks a fresh child for the remaining
@@ -71,8 +84,10 @@
 //     worker and inherited by every child; CPU seconds ((tests+1) ×
 //     timeout) are set per child.
 //   - seccomp (attached once to the worker after it built its root, with
-//     no_new_privs, and inherited by every child; other ABIs kill the
-//     process):
+//     no_new_privs, and inherited by every child; a filter per
+//     architecture, amd64 or arm64, chosen at build time; calls of another
+//     architecture kill the process, amd64's x32 calls get ENOSYS; on any
+//     other architecture the runner runs without seccomp and says so):
 //     sockets as above; unshare, setns and clone with namespace flags
 //     (user namespaces would hand capabilities back); clone3 answers
 //     ENOSYS so libc falls back to the filtered clone; ptrace,
@@ -80,8 +95,17 @@
 //     new mount API; bpf, perf_event_open, keyrings, userfaultfd, module
 //     and kexec loading, reboot, swap, clock and hostname changes,
 //     personality, open_by_handle_at.
-//   - cgroups v1: each worker and its children share a memory cgroup
-//     (2 × MemoryBytes + 256 MiB) and a pids cgroup (MaxProcs + 8).
+//   - cgroups: each worker and its children share a group with a memory
+//     limit of 2 × MemoryBytes + 256 MiB (no swap) and a pids limit of
+//     MaxProcs + 8: on the unified hierarchy (cgroup v2: memory.max,
+//     memory.swap.max, pids.max) when /sys/fs/cgroup is cgroup2 with those
+//     controllers, else on v1 memory and pids mounts. Workers are immune to
+//     the OOM killer, the zygote and children are not; a crash during which
+//     the group counted an OOM kill (memory.events, v1 memory.oom_control)
+//     gets "out of memory" in its reason. On v2, cgroup.kill ends every
+//     process of a worker's group when the worker is stopped. A runner
+//     removes the groups of runners that were killed (TestCgroupFakeTrees,
+//     TestCgroupV2RealHierarchy, TestOutOfMemoryVerdict).
 //   - Kill-all: after every child the worker (PID 1 of the namespace)
 //     sends kill(-1, SIGKILL) with the sandbox uid as its real and effective
 //     uid, which reaches every sandboxed process (double-forked daemons and
@@ -115,17 +139,23 @@
 //     Secrets must not live under /usr or /lib.
 //   - Equality outside Python: float NaN inside a container compares
 //     unequal to itself (Python's identity shortcut does not exist for
-//     serialised values), and only built-in types can be compared.
+//     serialised values), and only the types above can be compared (a
+//     dict subclass of the program's, Fraction or Decimal fail where Python
+//     might say equal).
 //
 // Without root, NewRunner logs a warning per missing protection and runs
 // with rlimits, seccomp (no_new_privs needs no privilege) and process-group
 // kills only; RequireIsolation turns that into an error, and tests that
 // need a protection skip with the reason. Protections lists what is in
-// force.
+// force; Host reports what this host offers without starting a runner
+// (acecoder doctor prints it).
 //
 // # Metrics
 //
-// The benchmark (go test -bench BenchmarkExec, or acecoder bench exec)
-// reports programs/s, tests/s, pass-rate and CPU ms per program of the
-// workers, the analyzer and the Go process.
+// acecoder bench exec (package benchexec) runs acecoder exec beside an
+// AceCoder-style harness on a mixed workload of HumanEval, MBPP and
+// generated programs; go test -bench BenchmarkExec (and acecoder bench exec
+// --synthetic) reports programs/s, tests/s, pass-rate and CPU ms per
+// program of the workers, the analyzer and the Go process on the old
+// synthetic workload.
 package rewards

@@ -15,6 +15,7 @@ import (
 	"acecoder/policy"
 	"acecoder/rollout"
 	"acecoder/trainer"
+	"acecoder/trainer/optim"
 )
 
 // NewModel returns a model of the shape with seeded random weights.
@@ -45,7 +46,7 @@ func Batch(s Shape) policy.Batch {
 // at 1, as DefaultAdamW) applied by another.
 type TrainStep struct {
 	m     *policy.Model
-	opt   *trainer.Optimizer
+	opt   *optim.Optimizer
 	accum *model.Exec
 	args  []any
 	t     int
@@ -53,9 +54,9 @@ type TrainStep struct {
 
 // NewTrainStep builds the step's graphs for m on batch b.
 func NewTrainStep(m *policy.Model, b policy.Batch) (*TrainStep, error) {
-	cfg := trainer.DefaultAdamW()
+	cfg := optim.DefaultAdamW()
 	cfg.WeightDecay = 0.01
-	opt, err := trainer.NewOptimizer(m.Backend, m.Store, trainer.PolicyTrainVars(m), cfg)
+	opt, err := optim.New(m.Backend, m.Store, trainer.PolicyTrainVars(m), cfg)
 	if err != nil {
 		return nil, err
 	}

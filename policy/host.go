@@ -70,7 +70,7 @@ type graphFn = func(scope *model.Scope, inputs []*Node) []*Node
 // run executes the cached executor named key (building it from fn on first
 // use) on args; panics in graph building come back as errors.
 func (m *Model) run(key string, fn graphFn, args ...any) (out []*tensors.Tensor, err error) {
-	defer recoverErr(&err, key)
+	defer RecoverGraph(&err, "policy: "+key)
 	if m.Backend == nil {
 		return nil, errClosed
 	}

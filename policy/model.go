@@ -232,13 +232,16 @@ func (m *Model) NumParameters() int {
 	return n
 }
 
-// recoverErr converts a panic from graph building into an error.
-func recoverErr(err *error, what string) {
+// RecoverGraph, deferred by a function that builds or runs GoMLX graphs
+// (which panic on error, GoMLX's convention), turns a panic into the
+// error "what: cause" in *err. It is the boundary between graph code and
+// the error-returning rest of the system.
+func RecoverGraph(err *error, what string) {
 	if r := recover(); r != nil {
 		if e, ok := r.(error); ok {
-			*err = fmt.Errorf("policy: %s: %w", what, e)
+			*err = fmt.Errorf("%s: %w", what, e)
 		} else {
-			*err = fmt.Errorf("policy: %s: %v", what, r)
+			*err = fmt.Errorf("%s: %v", what, r)
 		}
 	}
 }

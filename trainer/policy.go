@@ -23,6 +23,7 @@ import (
 
 	"acecoder/policy"
 	"acecoder/rollout"
+	"acecoder/trainer/optim"
 )
 
 // PolicySettings are the loop parameters of a PolicyTrainer.
@@ -37,7 +38,7 @@ type PolicySettings struct {
 	Seed             int64
 	Sampling         rollout.Options // temperature, top-p/k, max new tokens, stop ids, batch size
 	Advantage        AdvantageOptions
-	Schedule         Schedule // over optimiser updates
+	Schedule         optim.Schedule // over optimiser updates
 	// RescoreOld scores log π_old with a full forward pass of the policy
 	// after generation, as OpenRLHF does. By default the sampler's own
 	// tempered log-probs of the same tokens under the same weights are used
@@ -60,7 +61,7 @@ type PolicyTrainer struct {
 	Ref      *policy.Model
 	Engine   *rollout.Engine
 	Rewarder Rewarder
-	Opt      *Optimizer
+	Opt      *optim.Optimizer
 	Prompts  []Prompt
 	Settings PolicySettings
 	Cursor   PolicyCursor
@@ -70,17 +71,17 @@ type PolicyTrainer struct {
 
 // PolicyTrainVars lists the policy's trainable variables (every weight;
 // matrices get weight decay).
-func PolicyTrainVars(m *policy.Model) []TrainVar {
-	var vars []TrainVar
+func PolicyTrainVars(m *policy.Model) []optim.TrainVar {
+	var vars []optim.TrainVar
 	for _, p := range m.Config.Params() {
 		v := m.Store.GetVariable(policy.VariablePath(m.Decoder.Scope, p.Name))
-		vars = append(vars, TrainVar{Name: p.Name, Var: v, Decay: p.Kind == policy.KindMatrix})
+		vars = append(vars, optim.TrainVar{Name: p.Name, Var: v, Decay: p.Kind == policy.KindMatrix})
 	}
 	return vars
 }
 
 // NewPolicyTrainer wires the models, optimiser, engine and rewarder.
-func NewPolicyTrainer(actor *policy.TextModel, ref *policy.Model, rw Rewarder, cfg AdamW, s PolicySettings, prompts []Prompt) (*PolicyTrainer, error) {
+func NewPolicyTrainer(actor *policy.TextModel, ref *policy.Model, rw Rewarder, cfg optim.AdamW, s PolicySettings, prompts []Prompt) (*PolicyTrainer, error) {
 	if s.MicroBatchSize <= 0 || s.TrainBatchSize <= 0 || s.SamplesPerPrompt <= 0 || s.RolloutBatchSize <= 0 {
 		return nil, fmt.Errorf("trainer: batch sizes must be positive: %+v", s)
 	}
@@ -91,7 +92,7 @@ func NewPolicyTrainer(actor *policy.TextModel, ref *policy.Model, rw Rewarder, c
 		return nil, err
 	}
 	m := actor.Model
-	opt, err := NewOptimizer(m.Backend, m.Store, PolicyTrainVars(m), cfg)
+	opt, err := optim.New(m.Backend, m.Store, PolicyTrainVars(m), cfg)
 	if err != nil {
 		return nil, err
 	}

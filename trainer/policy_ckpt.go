@@ -8,6 +8,7 @@ import (
 	"acecoder/checkpoints"
 	"acecoder/policy"
 	"acecoder/rewards"
+	"acecoder/trainer/optim"
 )
 
 // textModelState records how a checkpointed policy renders text.
@@ -20,7 +21,7 @@ type textModelState struct {
 // tokenizer files), the optimiser state, the loop state under state's keys
 // and the resolved config. The checkpoint directory therefore also loads
 // with LoadPolicyModel (model.path).
-func PolicyCheckpoint(ctx context.Context, tm *policy.TextModel, opt *Optimizer, state map[string]any, config []byte) (checkpoints.Content, error) {
+func PolicyCheckpoint(ctx context.Context, tm *policy.TextModel, opt *optim.Optimizer, state map[string]any, config []byte) (checkpoints.Content, error) {
 	cfgJSON, err := tm.Model.Config.Marshal()
 	if err != nil {
 		return checkpoints.Content{}, err
@@ -57,7 +58,7 @@ func LoadCheckpointModel(ctx context.Context, tmFrom func(path, tmpl string) (*p
 }
 
 // RestoreOptimizer loads the optimiser state of a policy checkpoint.
-func RestoreOptimizer(ck *checkpoints.Checkpoint, opt *Optimizer) error {
+func RestoreOptimizer(ck *checkpoints.Checkpoint, opt *optim.Optimizer) error {
 	data, err := ck.ReadFile("optimizer.safetensors")
 	if err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"acecoder/policy/chat"
+	"acecoder/trainer/optim"
 )
 
 // lengthRewarder is a fake rewarder (no execution): reward = completion
@@ -54,7 +55,7 @@ func checkExperienceLogProbs(t *testing.T, rescore bool) {
 	s.RolloutBatchSize, s.SamplesPerPrompt, s.MicroBatchSize = 2, 4, 3 // micro-batches mix prompts of two lengths
 	s.Sampling.Temperature, s.Sampling.MaxNewTokens = temp, 12
 	s.RescoreOld = rescore
-	tr, err := NewPolicyTrainer(actor, ref, lengthRewarder{}, DefaultAdamW(), s, prompts)
+	tr, err := NewPolicyTrainer(actor, ref, lengthRewarder{}, optim.DefaultAdamW(), s, prompts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 	"acecoder/rewards"
 	"acecoder/rollout"
 	"acecoder/rundir"
+	"acecoder/trainer/optim"
 )
 
 // PolicyRunOptions are the run-time knobs of TrainPolicy that are not
@@ -152,7 +153,7 @@ func newPolicyLoop(ctx context.Context, cfg configs.Policy, run *rundir.Run, b c
 	}
 	total := PolicyRollouts(cfg, len(prompts))
 	s := policySettings(cfg, actor, total, len(prompts))
-	t, err := NewPolicyTrainer(actor, ref, rw, RMAdamW(cfg.Optim), s, prompts)
+	t, err := NewPolicyTrainer(actor, ref, rw, optim.FromConfig(cfg.Optim), s, prompts)
 	if err != nil {
 		return nil, err
 	}
@@ -224,7 +225,7 @@ func policySettings(cfg configs.Policy, actor *policy.TextModel, rollouts, promp
 		Advantage: AdvantageOptions{Estimator: Estimator(cfg.Estimator), KL: KLEstimator(cfg.KLEstimator),
 			Beta: cfg.InitKLCoef, KLInLoss: cfg.UseKLLoss, Gamma: cfg.Gamma,
 			ClipLo: cfg.RewardClipRange[0], ClipHi: cfg.RewardClipRange[1], NormalizeReward: cfg.NormalizeReward},
-		Schedule: Schedule{Peak: cfg.Optim.LearningRate, Warmup: WarmupSteps(max(updates, 1), cfg.Optim.WarmupRatio),
+		Schedule: optim.Schedule{Peak: cfg.Optim.LearningRate, Warmup: optim.WarmupSteps(max(updates, 1), cfg.Optim.WarmupRatio),
 			Total: max(updates, 1), MinRatio: cfg.Optim.MinLRRatio, Kind: cfg.Optim.Scheduler},
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"acecoder/policy/tokenizer"
 	"acecoder/rewards"
 	"acecoder/rollout"
+	"acecoder/trainer/optim"
 )
 
 // A learnable RL task whose reward comes from real Python asserts: the
@@ -62,8 +63,8 @@ func sftDigits(t *testing.T, tm *policy.TextModel, steps int) {
 			ex = append(ex, SFTExample{Prompt: prompt, Response: append(tm.Encode("x="+string(rune('0'+k))), tm.StopIDs()[0])})
 		}
 	}
-	sched := Schedule{Peak: 3e-3, Warmup: 5, Total: steps, MinRatio: 0.1, Kind: "cosine"}
-	st, err := NewSFTTrainer(tm, DefaultAdamW(), ex, 20, 20, 1, sched)
+	sched := optim.Schedule{Peak: 3e-3, Warmup: 5, Total: steps, MinRatio: 0.1, Kind: "cosine"}
+	st, err := NewSFTTrainer(tm, optim.DefaultAdamW(), ex, 20, 20, 1, sched)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +97,7 @@ func digitSettings(tm *policy.TextModel, est Estimator, rollouts int) PolicySett
 		Sampling: rollout.Options{Sampling: rollout.Sampling{Temperature: 1, TopP: 1, ValidVocab: tm.Tok.VocabSize()},
 			MaxNewTokens: 6, StopIDs: tm.StopIDs(), BatchSize: 64},
 		Advantage: AdvantageOptions{Estimator: est, KL: K1, Beta: 0.01, Gamma: 1, ClipLo: -10, ClipHi: 10},
-		Schedule:  Schedule{Peak: 1.5e-3, Warmup: 1, Total: 4 * rollouts, MinRatio: 1, Kind: "constant"},
+		Schedule:  optim.Schedule{Peak: 1.5e-3, Warmup: 1, Total: 4 * rollouts, MinRatio: 1, Kind: "constant"},
 	}
 }
 
@@ -116,7 +117,7 @@ func trainDigits(t *testing.T, tm *policy.TextModel, rw Rewarder, est Estimator,
 	t.Helper()
 	ref := tinyTextModel(t, 0).Model
 	copyWeights(t, tm.Model, ref)
-	tr, err := NewPolicyTrainer(tm, ref, rw, DefaultAdamW(), digitSettings(tm, est, steps), digitPrompts(tm, 16))
+	tr, err := NewPolicyTrainer(tm, ref, rw, optim.DefaultAdamW(), digitSettings(tm, est, steps), digitPrompts(tm, 16))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -242,8 +243,8 @@ func TestReinforcePPRMRewardLearns(t *testing.T) {
 		t.Fatal(err)
 	}
 	steps := 40
-	rt, err := NewRMTrainer(rm, DefaultAdamW(), RMSettings{BatchSize: 16, MicroBatchSize: 16, Seed: 1,
-		Schedule: Schedule{Peak: 2e-3, Warmup: 2, Total: steps, MinRatio: 0.1, Kind: "cosine"}}, ex, ex)
+	rt, err := NewRMTrainer(rm, optim.DefaultAdamW(), RMSettings{BatchSize: 16, MicroBatchSize: 16, Seed: 1,
+		Schedule: optim.Schedule{Peak: 2e-3, Warmup: 2, Total: steps, MinRatio: 0.1, Kind: "cosine"}}, ex, ex)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -87,7 +87,7 @@ func (t *PolicyTrainer) Update(ctx context.Context, exp *Experience) (updateStat
 // optimStep accumulates the gradients of one batch in micro-batches and
 // applies AdamW.
 func (t *PolicyTrainer) optimStep(exp *Experience, batch []int, st *updateStats) (err error) {
-	defer recoverGraph(&err, "policy update")
+	defer policy.RecoverGraph(&err, "trainer: policy update")
 	mb := t.Settings.MicroBatchSize
 	nMicro := (len(batch) + mb - 1) / mb
 	for k := 0; k < nMicro; k++ {

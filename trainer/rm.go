@@ -4,7 +4,7 @@ package trainer
 // train_rm.py): each optimiser step takes train_batch_size pairs, split
 // into micro-batches whose chosen and rejected sides run through the model
 // together; the loss is mean −log σ(r_c − r_r − margin); gradients are
-// averaged over micro-batches, clipped by global norm and applied by AdamW
+// averaged over micro-batches, clipped by global norm and applied by optim.AdamW
 // with a warm-up + cosine schedule. Departures from OpenRLHF: the last
 // partial batch of an epoch is dropped, the value-head dropout mask is drawn
 // on the host (see DropoutKeep), and a side longer than max_length is cut
@@ -22,6 +22,7 @@ import (
 
 	"acecoder/policy"
 	"acecoder/rewards"
+	"acecoder/trainer/optim"
 )
 
 // RMSettings are the loop parameters of an RMTrainer.
@@ -30,7 +31,7 @@ type RMSettings struct {
 	Margin                    float64
 	HeadDropout               float64
 	Seed                      int64
-	Schedule                  Schedule
+	Schedule                  optim.Schedule
 }
 
 // RMCursor is the resumable position of the loop: completed optimiser
@@ -44,7 +45,7 @@ type RMCursor struct {
 // RMTrainer trains a reward model on tokenized pairs.
 type RMTrainer struct {
 	RM       *rewards.RewardModel
-	Opt      *Optimizer
+	Opt      *optim.Optimizer
 	Settings RMSettings
 	Train    []RMExample
 	Eval     []RMExample
@@ -56,20 +57,20 @@ type RMTrainer struct {
 // RMTrainVars lists the reward model's trainable variables: every backbone
 // weight the reward reads (rewards.BackboneParams) and the head.
 // Matrices and the head weight get weight decay; biases and norms do not.
-func RMTrainVars(rm *rewards.RewardModel) []TrainVar {
-	var vars []TrainVar
+func RMTrainVars(rm *rewards.RewardModel) []optim.TrainVar {
+	var vars []optim.TrainVar
 	bb := rm.Backbone
 	for _, p := range rewards.BackboneParams(bb.Config) {
 		v := bb.Store.GetVariable(policy.VariablePath(bb.Decoder.Scope, p.Name))
-		vars = append(vars, TrainVar{Name: p.Name, Var: v, Decay: p.Kind == policy.KindMatrix})
+		vars = append(vars, optim.TrainVar{Name: p.Name, Var: v, Decay: p.Kind == policy.KindMatrix})
 	}
 	return append(vars,
-		TrainVar{Name: rewards.HeadWeightName, Var: rm.HeadWeight(), Decay: true},
-		TrainVar{Name: rewards.HeadBiasName, Var: rm.HeadBias()})
+		optim.TrainVar{Name: rewards.HeadWeightName, Var: rm.HeadWeight(), Decay: true},
+		optim.TrainVar{Name: rewards.HeadBiasName, Var: rm.HeadBias()})
 }
 
 // NewRMTrainer wires a reward model, its optimiser and the data.
-func NewRMTrainer(rm *rewards.RewardModel, cfg AdamW, s RMSettings, train, eval []RMExample) (*RMTrainer, error) {
+func NewRMTrainer(rm *rewards.RewardModel, cfg optim.AdamW, s RMSettings, train, eval []RMExample) (*RMTrainer, error) {
 	if s.MicroBatchSize <= 0 || s.BatchSize%s.MicroBatchSize != 0 {
 		return nil, fmt.Errorf("trainer: batch %d is not a multiple of micro-batch %d", s.BatchSize, s.MicroBatchSize)
 	}
@@ -79,7 +80,7 @@ func NewRMTrainer(rm *rewards.RewardModel, cfg AdamW, s RMSettings, train, eval 
 	if err := s.Schedule.Validate(); err != nil {
 		return nil, err
 	}
-	opt, err := NewOptimizer(rm.Backbone.Backend, rm.Backbone.Store, RMTrainVars(rm), cfg)
+	opt, err := optim.New(rm.Backbone.Backend, rm.Backbone.Store, RMTrainVars(rm), cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -128,7 +129,7 @@ func (t *RMTrainer) nextBatch() []int {
 // Step runs one optimiser step and returns its metrics. On error the
 // cursor is left where it was.
 func (t *RMTrainer) Step(ctx context.Context) (metrics map[string]float64, err error) {
-	defer recoverGraph(&err, "reward-model step")
+	defer policy.RecoverGraph(&err, "trainer: reward-model step")
 	start := time.Now()
 	saved := t.Cursor
 	defer func() {

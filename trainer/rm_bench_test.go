@@ -9,7 +9,7 @@ import (
 )
 
 // BenchmarkRMTrainStep measures reward-model training throughput (real
-// tokens of both sides per second, forward + backward + AdamW) for the tiny
+// tokens of both sides per second, forward + backward + optim.AdamW) for the tiny
 // configs on generated pairs: 16 pairs per step in two micro-batches of 8.
 // tok/cpu-s divides by the process's CPU time instead of wall time, which
 // is steadier on a shared machine.

@@ -13,6 +13,7 @@ import (
 	"acecoder/progress"
 	"acecoder/rewards"
 	"acecoder/rundir"
+	"acecoder/trainer/optim"
 )
 
 // RMRunOptions are the run-time knobs of TrainRM that are not config keys.
@@ -107,7 +108,7 @@ func newRMLoop(ctx context.Context, cfg configs.RM, run *rundir.Run, b compute.B
 	}
 	s := RMSettings{BatchSize: cfg.TrainBatchSize, MicroBatchSize: cfg.MicroBatchSize, Margin: cfg.Margin,
 		HeadDropout: cfg.HeadDropout, Seed: cfg.Seed, Schedule: RMSchedule(cfg, len(data.Train))}
-	t, err := NewRMTrainer(rm, RMAdamW(cfg.Optim), s, data.Train, data.Eval)
+	t, err := NewRMTrainer(rm, optim.FromConfig(cfg.Optim), s, data.Train, data.Eval)
 	if err != nil {
 		return nil, err
 	}

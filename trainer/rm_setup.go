@@ -12,6 +12,7 @@ import (
 	"acecoder/policy"
 	"acecoder/policy/tokenizer"
 	"acecoder/rewards"
+	"acecoder/trainer/optim"
 )
 
 // LoadRMFromConfig builds the reward model a run starts from: the
@@ -104,21 +105,11 @@ func LoadRMData(ctx context.Context, cfg configs.RM, rm *rewards.RewardModel, lo
 
 // RMSchedule derives the run's step count and learning-rate schedule:
 // max_epochs full passes of whole batches, capped by max_steps when set.
-func RMSchedule(cfg configs.RM, trainPairs int) Schedule {
+func RMSchedule(cfg configs.RM, trainPairs int) optim.Schedule {
 	total := cfg.MaxEpochs * (trainPairs / cfg.TrainBatchSize)
 	if cfg.MaxSteps > 0 {
 		total = min(total, cfg.MaxSteps)
 	}
-	return Schedule{Peak: cfg.Optim.LearningRate, Warmup: WarmupSteps(total, cfg.Optim.WarmupRatio),
+	return optim.Schedule{Peak: cfg.Optim.LearningRate, Warmup: optim.WarmupSteps(total, cfg.Optim.WarmupRatio),
 		Total: total, MinRatio: cfg.Optim.MinLRRatio, Kind: cfg.Optim.Scheduler}
-}
-
-// RMAdamW maps the optim keys to AdamW.
-func RMAdamW(o configs.Optim) AdamW {
-	c := DefaultAdamW()
-	if len(o.AdamBetas) == 2 {
-		c.Beta1, c.Beta2 = o.AdamBetas[0], o.AdamBetas[1]
-	}
-	c.WeightDecay, c.MaxNorm = o.WeightDecay, o.MaxNorm
-	return c
 }

@@ -12,6 +12,7 @@ import (
 	"acecoder/configs"
 	"acecoder/policy"
 	"acecoder/rundir"
+	"acecoder/trainer/optim"
 )
 
 // newTinyTrainer builds the trainer TrainRM would build for cfg.
@@ -31,7 +32,7 @@ func newTinyTrainerB(t testing.TB, cfg configs.RM) *RMTrainer {
 	}
 	s := RMSettings{BatchSize: cfg.TrainBatchSize, MicroBatchSize: cfg.MicroBatchSize, Margin: cfg.Margin,
 		HeadDropout: cfg.HeadDropout, Seed: cfg.Seed, Schedule: RMSchedule(cfg, len(data.Train))}
-	tr, err := NewRMTrainer(rm, RMAdamW(cfg.Optim), s, data.Train, data.Eval)
+	tr, err := NewRMTrainer(rm, optim.FromConfig(cfg.Optim), s, data.Train, data.Eval)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +148,7 @@ func accumulated(t *testing.T, tr *RMTrainer, name string) []float32 {
 	t.Helper()
 	for i, tv := range tr.Opt.Vars {
 		if tv.Name == name {
-			v, err := tr.Opt.acc[i].Value()
+			v, err := tr.Opt.Accumulator(i).Value()
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -17,6 +17,7 @@ import (
 
 	"acecoder/data"
 	"acecoder/policy/chat"
+	"acecoder/trainer/optim"
 
 	"acecoder/policy"
 )
@@ -97,17 +98,17 @@ type SFTCursor struct {
 // SFTTrainer fine-tunes a policy on examples.
 type SFTTrainer struct {
 	Model         *policy.TextModel
-	Opt           *Optimizer
+	Opt           *optim.Optimizer
 	Examples      []SFTExample
 	BatchSize, MB int
 	Seed          int64
-	Schedule      Schedule
+	Schedule      optim.Schedule
 	Cursor        SFTCursor
 	accum         *model.Exec
 }
 
 // NewSFTTrainer wires the model, optimiser and examples.
-func NewSFTTrainer(tm *policy.TextModel, cfg AdamW, ex []SFTExample, batch, micro int, seed int64, sched Schedule) (*SFTTrainer, error) {
+func NewSFTTrainer(tm *policy.TextModel, cfg optim.AdamW, ex []SFTExample, batch, micro int, seed int64, sched optim.Schedule) (*SFTTrainer, error) {
 	if micro <= 0 || batch%micro != 0 || len(ex) < batch {
 		return nil, fmt.Errorf("trainer: %d examples, batch %d, micro-batch %d: need a whole number of micro-batches and at least one batch", len(ex), batch, micro)
 	}
@@ -115,7 +116,7 @@ func NewSFTTrainer(tm *policy.TextModel, cfg AdamW, ex []SFTExample, batch, micr
 		return nil, err
 	}
 	m := tm.Model
-	opt, err := NewOptimizer(m.Backend, m.Store, PolicyTrainVars(m), cfg)
+	opt, err := optim.New(m.Backend, m.Store, PolicyTrainVars(m), cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -145,7 +146,7 @@ func (t *SFTTrainer) StepsPerEpoch() int { return len(t.Examples) / t.BatchSize 
 // Step runs one optimiser step: the gradient of the mean NLL over every
 // response token of the batch.
 func (t *SFTTrainer) Step(ctx context.Context) (m map[string]float64, err error) {
-	defer recoverGraph(&err, "sft step")
+	defer policy.RecoverGraph(&err, "trainer: sft step")
 	start := time.Now()
 	if t.Cursor.Position+t.BatchSize > len(t.Examples) {
 		t.Cursor.Epoch++

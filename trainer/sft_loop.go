@@ -13,6 +13,7 @@ import (
 	"acecoder/policy"
 	"acecoder/progress"
 	"acecoder/rundir"
+	"acecoder/trainer/optim"
 )
 
 // SFTRunOptions are the run-time knobs of TrainSFT.
@@ -85,9 +86,9 @@ func newSFTLoop(ctx context.Context, cfg configs.SFT, run *rundir.Run, st loopSt
 	if cfg.MaxSteps > 0 {
 		total = min(total, cfg.MaxSteps)
 	}
-	sched := Schedule{Peak: cfg.Optim.LearningRate, Warmup: WarmupSteps(total, cfg.Optim.WarmupRatio),
+	sched := optim.Schedule{Peak: cfg.Optim.LearningRate, Warmup: optim.WarmupSteps(total, cfg.Optim.WarmupRatio),
 		Total: total, MinRatio: cfg.Optim.MinLRRatio, Kind: cfg.Optim.Scheduler}
-	t, err := NewSFTTrainer(tm, RMAdamW(cfg.Optim), ex, cfg.TrainBatchSize, cfg.MicroBatchSize, cfg.Seed, sched)
+	t, err := NewSFTTrainer(tm, optim.FromConfig(cfg.Optim), ex, cfg.TrainBatchSize, cfg.MicroBatchSize, cfg.Seed, sched)
 	if err != nil {
 		return nil, err
 	}

@@ -1,4 +1,4 @@
-package trainer
+package optim
 
 import (
 	"fmt"
@@ -17,7 +17,7 @@ func VariableTensor(name string, v *model.Variable) safetensors.Tensor {
 		Write: safetensors.Float32Writer(safetensors.F32, func(fn func([]float32)) error {
 			val, err := v.Value()
 			if err != nil {
-				return fmt.Errorf("trainer: %s: %w", name, err)
+				return fmt.Errorf("optim: %s: %w", name, err)
 			}
 			return tensors.ConstFlatData(val, fn)
 		})}

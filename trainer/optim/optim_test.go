@@ -1,4 +1,4 @@
-package trainer
+package optim
 
 import (
 	"math"
@@ -60,7 +60,7 @@ func TestOptimizerMatchesPlainGo(t *testing.T) {
 		vars = append(vars, TrainVar{Name: []string{"w", "b"}[i], Var: v, Decay: i == 0})
 	}
 	cfg := AdamW{Beta1: 0.9, Beta2: 0.95, Eps: 1e-8, WeightDecay: 0.1, MaxNorm: 0.5}
-	opt, err := NewOptimizer(b, store, vars, cfg)
+	opt, err := New(b, store, vars, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +128,7 @@ func TestOptimizerStateRoundTrip(t *testing.T) {
 	mk := func() (*Optimizer, *model.Variable) {
 		store := model.NewStore()
 		v, _ := store.CreateVariable("/w", tensors.FromFlatDataAndDimensions([]float32{1, 2, 3}, 3))
-		o, err := NewOptimizer(b, store, []TrainVar{{Name: "w", Var: v}}, DefaultAdamW())
+		o, err := New(b, store, []TrainVar{{Name: "w", Var: v}}, DefaultAdamW())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,4 +1,4 @@
-package trainer
+package optim
 
 import (
 	"fmt"
@@ -54,26 +54,26 @@ type Optimizer struct {
 }
 
 // NewOptimizer creates zeroed moment and accumulator variables for vars.
-func NewOptimizer(backend compute.Backend, store *model.Store, vars []TrainVar, cfg AdamW) (*Optimizer, error) {
+func New(backend compute.Backend, store *model.Store, vars []TrainVar, cfg AdamW) (*Optimizer, error) {
 	o := &Optimizer{Config: cfg, Vars: vars, backend: backend, store: store}
 	seen := map[string]bool{}
 	for _, tv := range vars {
 		if tv.Var == nil || seen[tv.Name] {
-			return nil, fmt.Errorf("trainer: optimizer: variable %q missing or repeated", tv.Name)
+			return nil, fmt.Errorf("optim: optimizer: variable %q missing or repeated", tv.Name)
 		}
 		seen[tv.Name] = true
 		sh := tv.Var.Shape()
 		if sh.DType != dtypes.Float32 {
-			return nil, fmt.Errorf("trainer: optimizer: %s is %s, want float32", tv.Name, sh.DType)
+			return nil, fmt.Errorf("optim: optimizer: %s is %s, want float32", tv.Name, sh.DType)
 		}
 		for _, kind := range []string{"m", "v", "acc"} {
 			path := model.JoinPath("/optim", kind, tv.Var.Path())
 			if store.GetVariable(path) != nil {
-				return nil, fmt.Errorf("trainer: optimizer: %s already exists", path)
+				return nil, fmt.Errorf("optim: optimizer: %s already exists", path)
 			}
 			nv, err := store.CreateVariable(path, tensors.FromShape(sh))
 			if err != nil {
-				return nil, fmt.Errorf("trainer: optimizer: %w", err)
+				return nil, fmt.Errorf("optim: optimizer: %w", err)
 			}
 			nv.SetTrainable(false)
 			switch kind {
@@ -134,9 +134,9 @@ func (o *Optimizer) applyGraph(_ *model.Scope, lr, bc1, bc2 *Node) *Node {
 // Apply runs the update for the t-th optimiser step (t ≥ 1) with learning
 // rate lr and returns the gradient norm before clipping.
 func (o *Optimizer) Apply(lr float64, t int) (norm float64, err error) {
-	defer recoverGraph(&err, "optimizer step")
+	defer policy.RecoverGraph(&err, "optim: optimizer step")
 	if t < 1 {
-		return 0, fmt.Errorf("trainer: optimizer step %d (want ≥ 1)", t)
+		return 0, fmt.Errorf("optim: optimizer step %d (want ≥ 1)", t)
 	}
 	o.mu.Lock()
 	if o.apply == nil {
@@ -145,21 +145,25 @@ func (o *Optimizer) Apply(lr float64, t int) (norm float64, err error) {
 	e := o.apply
 	o.mu.Unlock()
 	if err != nil {
-		return 0, fmt.Errorf("trainer: optimizer: %w", err)
+		return 0, fmt.Errorf("optim: optimizer: %w", err)
 	}
 	bc1, bc2 := o.Config.BiasCorrections(t)
 	out, err := e.Exec(tensors.FromScalar(float32(lr)), tensors.FromScalar(float32(bc1)), tensors.FromScalar(float32(bc2)))
 	if err != nil {
-		return 0, fmt.Errorf("trainer: optimizer step %d: %w", t, err)
+		return 0, fmt.Errorf("optim: optimizer step %d: %w", t, err)
 	}
 	return float64(tensors.ToScalar[float32](out[0])), nil
 }
+
+// Accumulator is the variable accumulating Vars[i]'s gradient between
+// two Apply calls.
+func (o *Optimizer) Accumulator(i int) *model.Variable { return o.acc[i] }
 
 // ResetAccumulators zeroes the accumulated gradients (after an aborted step).
 func (o *Optimizer) ResetAccumulators() error {
 	for _, a := range o.acc {
 		if err := a.SetValue(tensors.FromShape(a.Shape())); err != nil {
-			return fmt.Errorf("trainer: optimizer: %w", err)
+			return fmt.Errorf("optim: optimizer: %w", err)
 		}
 	}
 	return nil
@@ -194,7 +198,7 @@ func (o *Optimizer) WriteState(w io.Writer) error {
 func (o *Optimizer) LoadState(data []byte) error {
 	get, err := ReadSafetensors(data)
 	if err != nil {
-		return fmt.Errorf("trainer: optimizer state: %w", err)
+		return fmt.Errorf("optim: optimizer state: %w", err)
 	}
 	for i, tv := range o.Vars {
 		for _, kv := range []struct {
@@ -202,20 +206,10 @@ func (o *Optimizer) LoadState(data []byte) error {
 			v      *model.Variable
 		}{{"m.", o.m[i]}, {"v.", o.v[i]}} {
 			if err := SetVariable(kv.v, get, kv.prefix+tv.Name); err != nil {
-				return fmt.Errorf("trainer: optimizer state: %w", err)
+				return fmt.Errorf("optim: optimizer state: %w", err)
 			}
 		}
 	}
 	return o.ResetAccumulators()
 }
 
-// recoverGraph turns a panic from graph building into an error.
-func recoverGraph(err *error, what string) {
-	if r := recover(); r != nil {
-		if e, ok := r.(error); ok {
-			*err = fmt.Errorf("trainer: %s: %w", what, e)
-		} else {
-			*err = fmt.Errorf("trainer: %s: %v", what, r)
-		}
-	}
-}

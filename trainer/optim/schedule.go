@@ -1,4 +1,4 @@
-package trainer
+package optim
 
 // Learning-rate schedules, as Hugging Face transformers' get_scheduler
 // computes them (OpenRLHF uses "cosine_with_min_lr" for reward models and
@@ -35,11 +35,11 @@ func WarmupSteps(total int, ratio float64) int {
 func (s Schedule) Validate() error {
 	switch {
 	case s.Kind != "cosine" && s.Kind != "constant":
-		return fmt.Errorf("trainer: schedule %q: want cosine or constant", s.Kind)
+		return fmt.Errorf("optim: schedule %q: want cosine or constant", s.Kind)
 	case s.Total <= 0:
-		return fmt.Errorf("trainer: schedule: %d total steps", s.Total)
+		return fmt.Errorf("optim: schedule: %d total steps", s.Total)
 	case s.Warmup < 0 || s.Warmup > s.Total:
-		return fmt.Errorf("trainer: schedule: %d warm-up steps of %d", s.Warmup, s.Total)
+		return fmt.Errorf("optim: schedule: %d warm-up steps of %d", s.Warmup, s.Total)
 	}
 	return nil
 }

@@ -1,4 +1,8 @@
-package trainer
+// Package optim is the trainers' optimiser: AdamW with gradient
+// accumulation and global-norm clipping as graph functions (adamw.go), the
+// optimiser's variables and its two graphs (optimizer.go), its state in
+// checkpoints (state.go), and learning-rate schedules (schedule.go).
+package optim
 
 // AdamW, global-norm clipping and gradient accumulation as graph functions.
 // The update follows PyTorch's torch.optim.AdamW (decoupled weight decay
@@ -8,6 +12,8 @@ package trainer
 // torch.nn.utils.clip_grad_norm_. Plain-Go twins live in optim_test.go.
 
 import (
+	"acecoder/configs"
+
 	"github.com/gomlx/compute/dtypes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph DSL
 )
@@ -23,6 +29,17 @@ type AdamW struct {
 	WeightDecay float64
 	// MaxNorm clips the global L2 norm of the gradients; 0 disables.
 	MaxNorm float64
+}
+
+// FromConfig maps a config's optim keys (betas, weight decay, max norm) to
+// AdamW; the learning rate comes from the schedule.
+func FromConfig(o configs.Optim) AdamW {
+	c := DefaultAdamW()
+	if len(o.AdamBetas) == 2 {
+		c.Beta1, c.Beta2 = o.AdamBetas[0], o.AdamBetas[1]
+	}
+	c.WeightDecay, c.MaxNorm = o.WeightDecay, o.MaxNorm
+	return c
 }
 
 // DefaultAdamW is PyTorch's AdamW with OpenRLHF's betas and clipping.

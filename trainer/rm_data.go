@@ -98,13 +98,6 @@ func SplitEval[T any](items []T, frac float64, seed int64, key func(T) string) (
 	return train, eval
 }
 
-// EpochOrder is the shuffled order of n training items in an epoch: a
-// permutation that depends only on (seed, epoch), so a resumed run replays
-// it without saving it.
-func EpochOrder(n int, seed int64, epoch int) []int {
-	return rand.New(rand.NewPCG(uint64(seed), 0xda7a0000+uint64(epoch))).Perm(n)
-}
-
 // DropoutKeep returns a [rows·d] inverted-dropout mask for the value head:
 // each entry is 0 with probability p, else 1/(1−p). It depends only on
 // (seed, step, micro), so the host-side RNG needs no saved state and a

@@ -37,6 +37,7 @@ type Policy struct {
 	Gamma            float64   `mapstructure:"gamma" help:"discount of the per-token return"`
 	RewardClipRange  []float64 `mapstructure:"reward_clip_range" help:"sequence rewards are clipped to [lo, hi]"`
 	NormalizeReward  bool      `mapstructure:"normalize_reward" help:"z-score the sequence rewards over each rollout batch before the baseline and clipping, so init_kl_coef weighs the KL against a reward of unit scale (a reward model's scores have none)"`
+	RescoreOld       bool      `mapstructure:"rescore_old_logprobs" help:"score log π_old with a full forward pass after sampling (OpenRLHF's way) instead of reusing the sampler's log-probs of the same tokens"`
 	Temperature      float64   `mapstructure:"temperature" help:"sampling temperature"`
 	TopP             float64   `mapstructure:"top_p" help:"nucleus sampling mass; 1 disables"`
 	TopK             int       `mapstructure:"top_k" help:"sample among the k most likely tokens; 0 disables"`

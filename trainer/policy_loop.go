@@ -221,7 +221,7 @@ func policySettings(cfg configs.Policy, actor *policy.TextModel, rollouts, promp
 	return PolicySettings{
 		SamplesPerPrompt: cfg.SamplesPerPrompt, RolloutBatchSize: cfg.RolloutBatchSize,
 		TrainBatchSize: cfg.TrainBatchSize, MicroBatchSize: cfg.MicroBatchSize, MaxEpochs: cfg.MaxEpochs,
-		EpsClip: cfg.EpsClip, DropUniform: cfg.DropUniform, Seed: cfg.Seed, Sampling: sampling,
+		EpsClip: cfg.EpsClip, RescoreOld: cfg.RescoreOld, DropUniform: cfg.DropUniform, Seed: cfg.Seed, Sampling: sampling,
 		Advantage: AdvantageOptions{Estimator: Estimator(cfg.Estimator), KL: KLEstimator(cfg.KLEstimator),
 			Beta: cfg.InitKLCoef, KLInLoss: cfg.UseKLLoss, Gamma: cfg.Gamma,
 			ClipLo: cfg.RewardClipRange[0], ClipHi: cfg.RewardClipRange[1], NormalizeReward: cfg.NormalizeReward},

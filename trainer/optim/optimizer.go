@@ -212,4 +212,3 @@ func (o *Optimizer) LoadState(data []byte) error {
 	}
 	return o.ResetAccumulators()
 }
-

@@ -40,3 +40,17 @@ func TestStripPrints(t *testing.T) {
 		})
 	}
 }
+
+// A reply that continues the published preamble on its fence line is read
+// with the fence line ended; the stored completion is what was written.
+func TestCompletionCodeSameLine(t *testing.T) {
+	pre := "tests:\n```python"
+	c, code := completionCode(pre, "def f():\n    return 1\n```", "f")
+	if c != pre+"def f():\n    return 1\n```" || code != "def f():\n    return 1" {
+		t.Errorf("completionCode = %q, %q", c, code)
+	}
+	c, code = completionCode(pre, "\ndef f():\n    return 1\n```", "f")
+	if c != pre+"\ndef f():\n    return 1\n```" || code != "def f():\n    return 1" {
+		t.Errorf("completionCode = %q, %q", c, code)
+	}
+}

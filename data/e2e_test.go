@@ -253,10 +253,15 @@ func checkFailures(t *testing.T, path string) {
 func checkPassRates(t *testing.T, srv *replayServer, rows []AceCodeRow) {
 	t.Helper()
 	for _, r := range rows {
+		if len(r.ContextMessages) != 1 || r.ContextMessages[0] != (Message{Role: "user", Content: r.Question}) {
+			t.Errorf("%s: context_messages %+v, want the question as the one user turn", r.ID, r.ContextMessages)
+		}
+		prompt := ""
 		for _, rec := range srv.rec.Sample {
-			if !strings.Contains(r.ContextMessages[0].Content, rec.Match) {
+			if !strings.Contains(r.Question, rec.Match) {
 				continue
 			}
+			prompt = srv.prompts[rec.Match]
 			if len(r.Inferences) != len(rec.PassRates) {
 				t.Fatalf("%s: %d inferences", r.ID, len(r.Inferences))
 			}
@@ -266,8 +271,7 @@ func checkPassRates(t *testing.T, srv *replayServer, rows []AceCodeRow) {
 				}
 			}
 		}
-		prompt := r.ContextMessages[0].Content
-		if !strings.Contains(prompt, r.TestCases[0]) || !strings.Contains(prompt, r.TestCases[1]) || strings.Contains(prompt, r.TestCases[2]) {
+		if !strings.Contains(prompt, "\"\"\"\n"+r.Question+"\n"+r.TestCases[0]+"\n"+r.TestCases[1]+"\n\"\"\"\n```\n") || strings.Contains(prompt, r.TestCases[2]) {
 			t.Errorf("%s: prompt does not show exactly the first two tests:\n%s", r.ID, prompt)
 		}
 	}

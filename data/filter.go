@@ -23,7 +23,8 @@ type FilterConfig struct {
 	OracleTemperature float64  // for OracleEndpoint; 0 is greedy
 	MaxTokens         int
 	Executor          Executor
-	MinTests          int // questions with fewer kept tests are dropped (AceCoder: 5; at least 1)
+	MinTests          int  // questions with fewer kept tests are dropped (AceCoder: 5; at least 1)
+	NewTurn           bool // for OracleEndpoint: see SampleConfig.NewTurn
 }
 
 // Filter keeps the tests an oracle program passes and drops questions left
@@ -97,12 +98,15 @@ func oracleProgram(ctx context.Context, cfg FilterConfig, q QuestionRow) (string
 		}
 		return q.Program, nil
 	}
-	user, err := cfg.Prompts.SampleUserMessage(q.Question, q.Tests, 2)
+	msgs, err := cfg.Prompts.SampleMessages(q.Question, q.Tests, 2)
 	if err != nil {
 		return "", &Failure{Stage: "filter", Reason: err.Error()}
 	}
-	msgs := []Message{user, {Role: "assistant", Content: cfg.Prompts.SamplePreamble}}
-	resp, err := cfg.Client.Chat(ctx, q.ID, ChatRequest{Messages: msgs, Temperature: cfg.OracleTemperature, TopP: 1, MaxTokens: cfg.MaxTokens})
+	req := ChatRequest{Messages: msgs, Temperature: cfg.OracleTemperature, TopP: 1, MaxTokens: cfg.MaxTokens}
+	if !cfg.NewTurn {
+		req = req.continueLast()
+	}
+	resp, err := cfg.Client.Chat(ctx, q.ID, req)
 	if err != nil {
 		return "", &Failure{Stage: "filter", Reason: "oracle request failed: " + err.Error()}
 	}

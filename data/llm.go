@@ -66,6 +66,20 @@ type ChatRequest struct {
 	N           int       `json:"n,omitempty"`
 	MaxTokens   int       `json:"max_tokens,omitempty"`
 	Seed        *int64    `json:"seed,omitempty"`
+	// ContinueFinalMessage and AddGenerationPrompt are vLLM's (and acecoder
+	// serve's) extension for continuing the last, assistant message instead
+	// of opening a new turn after it; other endpoints may reject them.
+	ContinueFinalMessage bool  `json:"continue_final_message,omitempty"`
+	AddGenerationPrompt  *bool `json:"add_generation_prompt,omitempty"`
+}
+
+// continueLast marks req to continue its final (assistant) message, as
+// transformers' apply_chat_template(continue_final_message=True,
+// add_generation_prompt=False) renders it.
+func (req ChatRequest) continueLast() ChatRequest {
+	no := false
+	req.ContinueFinalMessage, req.AddGenerationPrompt = true, &no
+	return req
 }
 
 // ChatChoice is one returned completion.

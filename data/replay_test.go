@@ -45,6 +45,7 @@ type replayServer struct {
 	mu       sync.Mutex
 	served   map[string]int // synth replies served per match
 	requests int
+	prompts  map[string]string  // last sampling prompt per match
 	onSynth  func(match string) // called before answering a synthesis request
 }
 
@@ -73,7 +74,7 @@ func newReplayServer(t *testing.T) *replayServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &replayServer{t: t, served: map[string]int{}}
+	s := &replayServer{t: t, served: map[string]int{}, prompts: map[string]string{}}
 	if err := json.Unmarshal(raw, &s.rec); err != nil {
 		t.Fatal(err)
 	}
@@ -143,11 +144,18 @@ func (s *replayServer) sample(w http.ResponseWriter, req ChatRequest) {
 		http.Error(w, "sampling request without prefilled assistant turn or top_p 1", http.StatusBadRequest)
 		return
 	}
+	if !req.ContinueFinalMessage || req.AddGenerationPrompt == nil || *req.AddGenerationPrompt {
+		http.Error(w, "sampling request does not ask to continue the assistant turn", http.StatusBadRequest)
+		return
+	}
 	user := req.Messages[0].Content
 	for _, e := range s.rec.Sample {
 		if !strings.Contains(user, e.Match) {
 			continue
 		}
+		s.mu.Lock()
+		s.prompts[e.Match] = user
+		s.mu.Unlock()
 		var resp ChatResponse
 		for i := 0; i < min(max(req.N, 1), len(e.Completions)); i++ {
 			resp.Choices = append(resp.Choices, ChatChoice{Index: i, Message: Message{Role: "assistant", Content: e.Completions[i]}, FinishReason: "stop"})

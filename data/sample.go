@@ -28,6 +28,10 @@ type SampleConfig struct {
 	MaxTokens   int
 	ModelName   string // stored in inferences; default the client's model
 	Denominator string // DenominatorFiltered or DenominatorOriginal
+	// NewTurn sends the preamble as a closed assistant turn (for endpoints
+	// without continue_final_message); by default the endpoint continues it,
+	// as AceCoder's vLLM inference does.
+	NewTurn bool
 }
 
 // Sample draws N programs per question, runs them against the tests and
@@ -58,11 +62,11 @@ func Sample(ctx context.Context, cfg SampleConfig) (*Summary, error) {
 }
 
 func sampleOne(ctx context.Context, cfg SampleConfig, f FilteredRow) rowResult[AceCodeRow] {
-	user, err := cfg.Prompts.SampleUserMessage(f.Question, f.Tests, cfg.ShownTests)
+	msgs, err := cfg.Prompts.SampleMessages(f.Question, f.Tests, cfg.ShownTests)
 	if err != nil {
 		return rowResult[AceCodeRow]{fatal: err}
 	}
-	texts, fail := drawCompletions(ctx, cfg, f.ID, user)
+	texts, fail := drawCompletions(ctx, cfg, f.ID, msgs)
 	if fail != nil {
 		return rowResult[AceCodeRow]{fail: fail}
 	}
@@ -83,8 +87,10 @@ func sampleOne(ctx context.Context, cfg SampleConfig, f FilteredRow) rowResult[A
 		}
 		return rowResult[AceCodeRow]{fatal: fmt.Errorf("data: sample %s: %w", f.ID, err)}
 	}
+	// context_messages holds the question alone, as AceCode-87K has it:
+	// the RL prompt is this conversation through the policy's template.
 	row := AceCodeRow{ID: f.ID, Source: f.Source, Question: f.Question, TestCases: f.Tests,
-		ContextMessages: []Message{user}, OriginalTestCount: f.OriginalTestCount, idNum: f.idNum}
+		ContextMessages: []Message{{Role: "user", Content: f.Question}}, OriginalTestCount: f.OriginalTestCount, idNum: f.idNum}
 	for i, r := range res {
 		row.Inferences = append(row.Inferences, Inference{
 			ModelName: cfg.ModelName, CompletionID: i, Completion: completions[i],
@@ -96,13 +102,14 @@ func sampleOne(ctx context.Context, cfg SampleConfig, f FilteredRow) rowResult[A
 
 // drawCompletions asks for N completions, repeating the request while the
 // server returns fewer choices than asked (at most N requests).
-func drawCompletions(ctx context.Context, cfg SampleConfig, id string, user Message) ([]string, *Failure) {
-	msgs := []Message{user, {Role: "assistant", Content: cfg.Prompts.SamplePreamble}}
+func drawCompletions(ctx context.Context, cfg SampleConfig, id string, msgs []Message) ([]string, *Failure) {
 	var texts []string
 	for req := 0; req < cfg.N && len(texts) < cfg.N; req++ {
-		resp, err := cfg.Client.Chat(ctx, id, ChatRequest{
-			Messages: msgs, Temperature: cfg.Temperature, TopP: cfg.TopP, N: cfg.N - len(texts), MaxTokens: cfg.MaxTokens,
-		})
+		creq := ChatRequest{Messages: msgs, Temperature: cfg.Temperature, TopP: cfg.TopP, N: cfg.N - len(texts), MaxTokens: cfg.MaxTokens}
+		if !cfg.NewTurn {
+			creq = creq.continueLast()
+		}
+		resp, err := cfg.Client.Chat(ctx, id, creq)
 		if err != nil {
 			return nil, &Failure{Stage: "sample", Reason: "request failed: " + err.Error()}
 		}
@@ -121,12 +128,17 @@ func drawCompletions(ctx context.Context, cfg SampleConfig, id string, user Mess
 // completionCode returns the stored completion and its program (extract.Program,
 // preferring a block that defines entry). The request prefilled the
 // assistant turn with preamble (which opens a ```python fence); a reply that
-// opens its own fence is taken as a whole answer instead.
+// opens its own fence is taken as a whole answer instead. The completion
+// is preamble + reply as the model wrote it; the program is read with the
+// fence line ended, in case the reply starts on the fence's line.
 func completionCode(preamble, reply, entry string) (completion, code string) {
 	if strings.HasPrefix(strings.TrimSpace(reply), "```") {
 		return reply, extract.Program(reply, entry)
 	}
 	completion = preamble + reply
+	if strings.HasSuffix(preamble, "```python") && !strings.HasPrefix(reply, "\n") {
+		return completion, extract.Program(preamble+"\n"+reply, entry)
+	}
 	return completion, extract.Program(completion, entry)
 }
 

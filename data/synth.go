@@ -15,6 +15,7 @@ type SynthConfig struct {
 	Temperature float64 // AceCoder: 0.7
 	MaxTokens   int     // 0 leaves it to the server
 	Source      string  // source for seeds that do not name one
+	Variant     string  // SynthAceCoder (default, the published prompt) or SynthProject
 }
 
 // SeedID is a seed's id: its own, or one derived from its program text so
@@ -41,7 +42,7 @@ func Synth(ctx context.Context, cfg SynthConfig) (*Summary, error) {
 
 func synthOne(ctx context.Context, cfg SynthConfig, id string, seed SeedRow) rowResult[QuestionRow] {
 	program := StripPrints(seed.Program)
-	msgs, err := cfg.Prompts.SynthMessages(seed.Instruction, program)
+	msgs, err := cfg.Prompts.SynthMessages(cfg.Variant, seed.Instruction, program)
 	if err != nil {
 		return rowResult[QuestionRow]{fatal: err}
 	}

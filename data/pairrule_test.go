@@ -24,6 +24,11 @@ func TestSelectPairs(t *testing.T) {
 		{"gap exactly 0.4 by rounding", []float64{0.8, 0.4}, []string{"a", "b"}, rule, []Pair{{0, 1}}},
 		{"k/n rates", []float64{4.0 / 5, 2.0 / 5}, []string{"a", "b"}, rule, []Pair{{0, 1}}},
 		{"chosen exactly 0.8", []float64{0.8, 0.2}, []string{"a", "b"}, rule, []Pair{{0, 1}}},
+		// 0.95 − 0.55 is 0.3999999999999999 in float64; the 1e-9 tolerance
+		// counts it as the 0.4 gap the rule states (upstream's plain >= drops it).
+		{"gap 0.95 - 0.55 counts", []float64{0.95, 0.55}, []string{"a", "b"}, rule, []Pair{{0, 1}}},
+		{"gap 19/20 - 11/20 counts", []float64{19.0 / 20, 11.0 / 20}, []string{"a", "b"}, rule, []Pair{{0, 1}}},
+		{"gap 0.95 - 0.56 does not", []float64{0.95, 0.56}, []string{"a", "b"}, rule, nil},
 		{"identical text skipped", []float64{1, 0.5}, []string{"x", "x"}, rule, nil},
 		{"duplicate text pair once", []float64{1, 0.5, 1, 0.5}, []string{"a", "b", "a", "b"}, rule, []Pair{{0, 1}}},
 		{"all pairs", []float64{1, 0.9, 0.2, 0.5}, []string{"a", "b", "c", "d"}, rule, []Pair{{0, 2}, {0, 3}, {1, 2}, {1, 3}}},

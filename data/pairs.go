@@ -20,11 +20,32 @@ type PairsConfig struct {
 	Input, Output, FactoryOutput, ParquetOutput string
 	Rule                                        PairRule
 	Log                                         io.Writer
+	// DropNonASCII skips questions with a non-ASCII character, as
+	// AceCoder's create_rm_dataset.py does.
+	DropNonASCII bool
+	// FactoryFormat shapes the factory and Parquet rows: FactoryAceCoder
+	// (default) or FactoryCompletions.
+	FactoryFormat string
 }
+
+// Factory row formats.
+const (
+	// FactoryAceCoder is AceCodePair-300K's text: the instruction is the
+	// question with its first test in the "Please provide…" block, chosen
+	// and rejected are the preamble, the program and a closing fence.
+	FactoryAceCoder = "acecoder"
+	// FactoryCompletions uses the row's sampling conversation as the
+	// instruction and the stored completions as they are.
+	FactoryCompletions = "completions"
+)
 
 // Pairs builds preference pairs per question and model.
 func Pairs(ctx context.Context, cfg PairsConfig) (*Summary, error) {
 	sum := &Summary{Stage: "pairs"}
+	factory, err := factoryFunc(cfg.FactoryFormat)
+	if err != nil {
+		return nil, err
+	}
 	outs, err := openPairOutputs(cfg)
 	if err != nil {
 		return nil, err
@@ -33,6 +54,11 @@ func Pairs(ctx context.Context, cfg PairsConfig) (*Summary, error) {
 	var next int64
 	bad, err := ReadAceCode(ctx, cfg.Input, func(r AceCodeRow) error {
 		sum.Read++
+		if cfg.DropNonASCII && !isASCII(r.Question) {
+			sum.count("dropped: non-ASCII question", 1)
+			sum.Dropped++
+			return nil
+		}
 		pairs := rowPairs(r, cfg.Rule)
 		if len(pairs) > 0 {
 			sum.count("questions with pairs", 1)
@@ -40,7 +66,7 @@ func Pairs(ctx context.Context, cfg PairsConfig) (*Summary, error) {
 			sum.Dropped++
 		}
 		for _, p := range pairs {
-			if err := outs.write(p, factoryPair(r, p, next)); err != nil {
+			if err := outs.write(p, factory(r, p, next)); err != nil {
 				return err
 			}
 			next++
@@ -83,9 +109,10 @@ func rowPairs(r AceCodeRow, rule PairRule) []PairRow {
 	return out
 }
 
-// factoryPair is the LLaMA-Factory row: the instruction is the prompt the
-// programs were sampled with (the question when the row has none).
-func factoryPair(r AceCodeRow, p PairRow, id int64) FactoryPair {
+// completionsPair is the FactoryCompletions row: the instruction is the
+// last user turn of the row's conversation (the question when it has
+// none); chosen and rejected are the completions as stored.
+func completionsPair(r AceCodeRow, p PairRow, id int64) FactoryPair {
 	instr := r.Question
 	for _, m := range r.ContextMessages {
 		if m.Role == "user" {

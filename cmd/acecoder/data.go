@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -144,12 +146,15 @@ func newSynthCmd(g *cli.Globals) *cobra.Command {
 	var files ioFlags
 	var llm llmFlags
 	var temp float64
-	var source string
+	var source, variant string
 	cmd := &cobra.Command{
 		Use:   "synth",
 		Short: "seed programs {instruction?, program} → {id, source, question, tests} via an LLM",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := oneOfFlag("synth-prompt", variant, data.SynthAceCoder, data.SynthProject); err != nil {
+				return err
+			}
 			sio, done, err := files.open("synth", g.Quiet, cmd.ErrOrStderr())
 			if err != nil {
 				return err
@@ -159,7 +164,7 @@ func newSynthCmd(g *cli.Globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			sum, err := data.Synth(cmd.Context(), data.SynthConfig{StageIO: sio, Client: c, Prompts: p, Temperature: temp, MaxTokens: llm.maxTokens, Source: source})
+			sum, err := data.Synth(cmd.Context(), data.SynthConfig{StageIO: sio, Client: c, Prompts: p, Temperature: temp, MaxTokens: llm.maxTokens, Source: source, Variant: variant})
 			return report(cmd.OutOrStdout(), sum, err)
 		},
 	}
@@ -167,6 +172,7 @@ func newSynthCmd(g *cli.Globals) *cobra.Command {
 	llm.add(cmd)
 	cmd.Flags().Float64Var(&temp, "temperature", 0.7, "sampling temperature (AceCoder: 0.7)")
 	cmd.Flags().StringVar(&source, "source", "", "source name for seeds without one")
+	cmd.Flags().StringVar(&variant, "synth-prompt", data.SynthAceCoder, "synthesis prompt: acecoder (the paper's Table 7, word for word) | project (reworded: tests must not print, JSON reply)")
 	return cmd
 }
 
@@ -176,17 +182,21 @@ func newFilterCmd(g *cli.Globals) *cobra.Command {
 	var ex dataExecFlags
 	var oracle string
 	var minTests int
+	var newTurn bool
 	cmd := &cobra.Command{
 		Use:   "filter",
 		Short: "keep the tests an oracle program passes; drop questions with fewer than --min-tests",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := oneOfFlag("oracle", oracle, data.OracleEndpoint, data.OracleProgram); err != nil {
+				return err
+			}
 			sio, done, err := files.open("filter", g.Quiet, cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
 			defer done()
-			cfg := data.FilterConfig{StageIO: sio, Oracle: oracle, MinTests: minTests, MaxTokens: llm.maxTokens}
+			cfg := data.FilterConfig{StageIO: sio, Oracle: oracle, MinTests: minTests, MaxTokens: llm.maxTokens, NewTurn: newTurn}
 			if oracle == data.OracleEndpoint {
 				if cfg.Client, cfg.Prompts, err = llm.client(sio.Failures); err != nil {
 					return err
@@ -205,8 +215,9 @@ func newFilterCmd(g *cli.Globals) *cobra.Command {
 	files.add(cmd)
 	llm.add(cmd)
 	ex.add(cmd.Flags())
-	cmd.Flags().StringVar(&oracle, "oracle", data.OracleProgram, "oracle program: program (the row's program field) | endpoint (one program from --endpoint, greedy)")
+	cmd.Flags().StringVar(&oracle, "oracle", data.OracleEndpoint, "oracle program: endpoint (one greedy program from --endpoint, AceCoder's Qwen2.5-Coder-32B-Instruct) | program (the row's seed program)")
 	cmd.Flags().IntVar(&minTests, "min-tests", 5, "drop questions with fewer kept tests")
+	addNewTurnFlag(cmd.Flags(), &newTurn)
 	return cmd
 }
 
@@ -220,6 +231,9 @@ func newSampleCmd(g *cli.Globals) *cobra.Command {
 		Short: "sample N programs per question, execute them, write AceCode-87K rows",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := oneOfFlag("denominator", cfg.Denominator, data.DenominatorOriginal, data.DenominatorFiltered); err != nil {
+				return err
+			}
 			sio, done, err := files.open("sample", g.Quiet, cmd.ErrOrStderr())
 			if err != nil {
 				return err
@@ -248,12 +262,13 @@ func newSampleCmd(g *cli.Globals) *cobra.Command {
 	fs.Float64Var(&cfg.TopP, "top-p", 1.0, "nucleus sampling top_p")
 	fs.IntVar(&cfg.ShownTests, "shown-tests", 2, "tests shown in the prompt")
 	fs.StringVar(&cfg.ModelName, "model-name", "", "model_name stored in inferences (default --endpoint-model)")
-	fs.StringVar(&cfg.Denominator, "denominator", data.DenominatorFiltered, "pass-rate denominator: filtered (tests run) | original (tests synthesized, as AceCoder)")
+	fs.StringVar(&cfg.Denominator, "denominator", data.DenominatorOriginal, "pass-rate denominator: original (tests synthesized, as AceCoder) | filtered (tests run)")
+	addNewTurnFlag(fs, &cfg.NewTurn)
 	return cmd
 }
 
 func newPairsCmd() *cobra.Command {
-	cfg := data.PairsConfig{Rule: data.DefaultPairRule()}
+	cfg := data.PairsConfig{Rule: data.DefaultPairRule(), DropNonASCII: true, FactoryFormat: data.FactoryAceCoder}
 	cmd := &cobra.Command{
 		Use:   "pairs",
 		Short: "preference pairs per question and model (max ≥ 0.8, gap ≥ 0.4, min > 0)",
@@ -261,6 +276,9 @@ func newPairsCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if cfg.Input == "" || cfg.Output == "" {
 				return cli.Usagef("data pairs: --in and --out are required")
+			}
+			if err := oneOfFlag("factory-format", cfg.FactoryFormat, data.FactoryAceCoder, data.FactoryCompletions); err != nil {
+				return err
 			}
 			if err := cli.NeedInputs([2]string{"in", cfg.Input}); err != nil {
 				return err
@@ -278,6 +296,8 @@ func newPairsCmd() *cobra.Command {
 	fs.Float64Var(&cfg.Rule.MinChosen, "min-chosen", cfg.Rule.MinChosen, "chosen pass rate at least")
 	fs.Float64Var(&cfg.Rule.MinGap, "min-gap", cfg.Rule.MinGap, "chosen − rejected at least")
 	fs.Float64Var(&cfg.Rule.MinRejected, "min-rejected", cfg.Rule.MinRejected, "rejected pass rate strictly above")
+	fs.BoolVar(&cfg.DropNonASCII, "drop-non-ascii", cfg.DropNonASCII, "skip questions with non-ASCII characters, as AceCoder does")
+	fs.StringVar(&cfg.FactoryFormat, "factory-format", cfg.FactoryFormat, "factory and Parquet rows: acecoder (AceCodePair-300K's instruction and preamble + program) | completions (the sampling prompt and the stored completions)")
 	return cmd
 }
 
@@ -302,7 +322,23 @@ func newHardCmd() *cobra.Command {
 	cmd.Flags().StringVar(&cfg.Input, "in", "", "AceCode rows: JSONL or Parquet")
 	cmd.Flags().StringVar(&cfg.Output, "out", "", "output JSONL")
 	cmd.Flags().StringVar(&cfg.ParquetOutput, "parquet-out", "", "also write AceCode-87K Parquet here")
+	cmd.Flags().StringSliceVar(&cfg.Models, "models", nil, "pass rates of these models' inferences only (AceCoder: qwen_coder_2.5,llama3_instruct); default all")
+	cmd.Flags().BoolVar(&cfg.R1System, "r1-system-prompt", false, "put the R1-style system prompt (<think>/<answer> tags) before each kept row's conversation")
 	return cmd
+}
+
+// oneOfFlag is a usage error naming flag when v is not among allowed.
+func oneOfFlag(flag, v string, allowed ...string) error {
+	if slices.Contains(allowed, v) {
+		return nil
+	}
+	return cli.Usagef("--%s: want one of %s, got %q", flag, strings.Join(allowed, ", "), v)
+}
+
+// addNewTurnFlag registers --new-turn: send the sampling preamble as a
+// closed assistant turn, for endpoints without continue_final_message.
+func addNewTurnFlag(fs *pflag.FlagSet, v *bool) {
+	fs.BoolVar(v, "new-turn", false, "send the preamble as a closed assistant turn instead of asking the endpoint to continue it (continue_final_message), for endpoints that lack the extension")
 }
 
 func newStatsCmd() *cobra.Command {

@@ -32,7 +32,7 @@ func TestDataCommands(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "written                      1") || !strings.Contains(out, "malformed input lines        1") {
 		t.Fatalf("synth exit %d\n%s\n%s", code, out, errs)
 	}
-	code, out, errs = runAcecoder("data", "filter", "-q", "--in", p("q.jsonl"), "--out", p("f.jsonl"), "--exec-workers", "1")
+	code, out, errs = runAcecoder("data", "filter", "-q", "--in", p("q.jsonl"), "--out", p("f.jsonl"), "--oracle", "program", "--exec-workers", "1")
 	if code != 0 || !strings.Contains(out, "tests after                  5") {
 		t.Fatalf("filter exit %d\n%s\n%s", code, out, errs)
 	}
@@ -44,8 +44,21 @@ func TestDataCommands(t *testing.T) {
 		t.Fatalf("pairs exit %d\n%s\n%s", code, out, errs)
 	}
 	lf, _ := os.ReadFile(p("lf.jsonl"))
+	pre := `Below is a Python script with a self-contained function that solves the problem and passes corresponding tests:\n` + "```python\\n"
+	want := `{"instruction":"Please provide a self-contained Python script that solves the following problem in a markdown code block:\n` + "```" +
+		`\n\"\"\"\nq\nassert 1\n\"\"\"\n\n` + "```" + `\n","input":"","chosen":"` + pre + "good\\n```" + `","rejected":"` + pre + "bad\\n```" + `","id":0}` + "\n"
+	if string(lf) != want {
+		t.Errorf("AceCodePair rows:\n%s\nwant\n%s", lf, want)
+	}
+	if code, out, errs = runAcecoder("data", "pairs", "--in", p("s.jsonl"), "--out", p("pairs.jsonl"), "--factory-out", p("lf.jsonl"), "--factory-format", "completions"); code != 0 {
+		t.Fatalf("pairs exit %d\n%s\n%s", code, out, errs)
+	}
+	lf, _ = os.ReadFile(p("lf.jsonl"))
 	if string(lf) != `{"instruction":"prompt a","input":"","chosen":"good","rejected":"bad","id":0}`+"\n" {
 		t.Errorf("LLaMA-Factory pairs: %s", lf)
+	}
+	if code, _, _ = runAcecoder("data", "pairs", "--in", p("s.jsonl"), "--out", p("pairs.jsonl"), "--factory-format", "x"); code != 2 {
+		t.Errorf("pairs --factory-format x: exit %d, want 2", code)
 	}
 	if code, out, errs = runAcecoder("data", "hard", "--in", p("s.jsonl"), "--out", p("hard.jsonl")); code != 0 {
 		t.Fatalf("hard exit %d\n%s\n%s", code, out, errs)

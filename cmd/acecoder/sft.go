@@ -1,34 +1,27 @@
 package main
 
 import (
+	"context"
+	"io"
+
 	"github.com/spf13/cobra"
 
 	"acecoder/configs"
 	"acecoder/internal/cli"
-	"acecoder/progress"
+	"acecoder/rundir"
 	"acecoder/trainer"
 )
 
 func init() { register(newSFTCmd) }
 
 func newSFTCmd(g *cli.Globals) *cobra.Command {
-	cfg := configs.DefaultSFT()
-	cmd := &cobra.Command{
-		Use:   "sft",
-		Short: "supervised fine-tuning of a policy on (question, program) rows",
-		Args:  cobra.NoArgs,
-	}
-	c := cli.WithConfig(cmd, &cfg)
-	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		if printed, err := c.Load(cmd); err != nil || printed {
-			return err
-		}
-		run, err := cli.StartRun(cmd, cfg.Run, &cfg)
-		if err != nil {
-			return err
-		}
-		defer run.Close()
-		return trainer.TrainSFT(cmd.Context(), cfg, run, trainer.SFTRunOptions{Quiet: g.Quiet, Log: progress.LogWriter(cmd.ErrOrStderr())})
-	}
+	cmd := &cobra.Command{Use: "sft", Short: "supervised fine-tuning of a policy on (question, program) rows"}
+	cli.TrainCommand(cmd, g, cli.Train[configs.SFT]{
+		Defaults: configs.DefaultSFT,
+		Run:      func(c *configs.SFT) configs.Run { return c.Run },
+		Train: func(ctx context.Context, cfg configs.SFT, run *rundir.Run, quiet bool, log io.Writer) error {
+			return trainer.TrainSFT(ctx, cfg, run, trainer.SFTRunOptions{Quiet: quiet, Log: log})
+		},
+	})
 	return cmd
 }

@@ -6,35 +6,26 @@
 package main
 
 import (
+	"context"
+	"io"
+
 	"github.com/spf13/cobra"
 
 	"acecoder/configs"
 	"acecoder/internal/cli"
-	"acecoder/progress"
+	"acecoder/rundir"
 	"acecoder/trainer"
 )
 
 func newRoot() *cobra.Command {
 	root, g := cli.NewRoot("train-policy", "train a policy with Reinforce++ from rule or reward-model rewards")
-	cfg := configs.DefaultPolicy()
-	c := cli.WithConfig(root, &cfg)
-	sweep := cli.AddSweepFlags(root)
-	root.Args = cobra.NoArgs
-	root.RunE = func(cmd *cobra.Command, _ []string) error {
-		newCfg := func() any { c := configs.DefaultPolicy(); return &c }
-		if ran, err := sweep.Run(cmd, c, newCfg, g.Quiet); ran {
-			return err
-		}
-		if printed, err := c.Load(cmd); err != nil || printed {
-			return err
-		}
-		run, err := cli.StartRun(cmd, cfg.Run, &cfg)
-		if err != nil {
-			return err
-		}
-		defer run.Close()
-		return trainer.TrainPolicy(cmd.Context(), cfg, run, trainer.PolicyRunOptions{Quiet: g.Quiet, Log: progress.LogWriter(cmd.ErrOrStderr())})
-	}
+	cli.TrainCommand(root, g, cli.Train[configs.Policy]{
+		Defaults: configs.DefaultPolicy, Sweeps: true,
+		Run: func(c *configs.Policy) configs.Run { return c.Run },
+		Train: func(ctx context.Context, cfg configs.Policy, run *rundir.Run, quiet bool, log io.Writer) error {
+			return trainer.TrainPolicy(ctx, cfg, run, trainer.PolicyRunOptions{Quiet: quiet, Log: log})
+		},
+	})
 	return root
 }
 

@@ -11,35 +11,26 @@
 package main
 
 import (
+	"context"
+	"io"
+
 	"github.com/spf13/cobra"
 
 	"acecoder/configs"
 	"acecoder/internal/cli"
-	"acecoder/progress"
+	"acecoder/rundir"
 	"acecoder/trainer"
 )
 
 func newRoot() *cobra.Command {
 	root, g := cli.NewRoot("train-rm", "train a Bradley-Terry reward model on preference pairs")
-	cfg := configs.DefaultRM()
-	c := cli.WithConfig(root, &cfg)
-	sweep := cli.AddSweepFlags(root)
-	root.Args = cobra.NoArgs
-	root.RunE = func(cmd *cobra.Command, _ []string) error {
-		newCfg := func() any { c := configs.DefaultRM(); return &c }
-		if ran, err := sweep.Run(cmd, c, newCfg, g.Quiet); ran {
-			return err
-		}
-		if printed, err := c.Load(cmd); err != nil || printed {
-			return err
-		}
-		run, err := cli.StartRun(cmd, cfg.Run, &cfg)
-		if err != nil {
-			return err
-		}
-		defer run.Close()
-		return trainer.TrainRM(cmd.Context(), cfg, run, trainer.RMRunOptions{Quiet: g.Quiet, Log: progress.LogWriter(cmd.ErrOrStderr())})
-	}
+	cli.TrainCommand(root, g, cli.Train[configs.RM]{
+		Defaults: configs.DefaultRM, Sweeps: true,
+		Run: func(c *configs.RM) configs.Run { return c.Run },
+		Train: func(ctx context.Context, cfg configs.RM, run *rundir.Run, quiet bool, log io.Writer) error {
+			return trainer.TrainRM(ctx, cfg, run, trainer.RMRunOptions{Quiet: quiet, Log: log})
+		},
+	})
 	return root
 }
 

@@ -52,11 +52,47 @@ func (t Text) ChatPrompt(messages []chat.Message, prefill string) ([]int32, erro
 	return t.Encode(s + prefill), nil
 }
 
+// RenderContinued renders messages so that the text ends right after the
+// last message's content, which the model then continues in the same turn:
+// transformers' apply_chat_template(continue_final_message=True,
+// add_generation_prompt=False), which vLLM and AceCoder's inference use.
+// As there, the cut falls after the last occurrence of the content, or of
+// the content trimmed for templates that trim it (Llama 3).
+func RenderContinued(tmpl *chat.Template, messages []chat.Message) (string, error) {
+	if tmpl == nil {
+		return "", fmt.Errorf("policy: no chat template")
+	}
+	if len(messages) == 0 {
+		return "", fmt.Errorf("policy: no message to continue")
+	}
+	text, err := tmpl.Render(messages, chat.Options{})
+	if err != nil {
+		return "", fmt.Errorf("policy: chat template: %w", err)
+	}
+	last, _ := messages[len(messages)-1]["content"].(string)
+	for _, c := range []string{last, strings.TrimSpace(last)} {
+		if i := strings.LastIndex(text, c); c != "" && i >= 0 {
+			return text[:i+len(c)], nil
+		}
+	}
+	return "", fmt.Errorf("policy: continue the last message: the chat template does not write its content %q", last)
+}
+
+// ContinuePrompt returns the ids of messages rendered by RenderContinued.
+func (t Text) ContinuePrompt(messages []chat.Message) ([]int32, error) {
+	s, err := RenderContinued(t.Template, messages)
+	if err != nil {
+		return nil, err
+	}
+	return t.Encode(s), nil
+}
+
 // AceCoderPrompt is the prompt of AceCoder's sampling template for a
-// question.
+// question: the user turn, and the assistant turn holding
+// AceCoderPreamble continued (ContinuePrompt).
 func (t Text) AceCoderPrompt(question string) ([]int32, error) {
 	msg := chat.Message{"role": "user", "content": fmt.Sprintf(AceCoderUser, strings.TrimRight(question, "\n"))}
-	return t.ChatPrompt([]chat.Message{msg}, AceCoderPreamble)
+	return t.ContinuePrompt([]chat.Message{msg, {"role": "assistant", "content": AceCoderPreamble}})
 }
 
 // StopIDs are the ids that end a turn: the tokenizer's EOS and whichever

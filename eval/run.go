@@ -22,11 +22,17 @@ type Completion struct {
 	Score   float64 // reward-model score, when scored
 }
 
+// Runner executes programs against their tests: a local sandboxed
+// *rewards.Runner, or the execution queue.
+type Runner interface {
+	Run(ctx context.Context, jobs []rewards.Job) ([]rewards.Result, error)
+}
+
 // Evaluator generates answers with a policy and checks them in the sandbox.
 type Evaluator struct {
 	Policy  *policy.TextModel
 	Engine  *rollout.Engine
-	Exec    *rewards.Runner
+	Exec    Runner
 	Timeout time.Duration
 	Batch   int
 	MaxNew  int

@@ -79,6 +79,13 @@ func TrainPolicy(ctx context.Context, cfg configs.Policy, run *rundir.Run, opts 
 		},
 		save: l.save, saveEvery: cfg.SaveSteps, metrics: run.Metrics, log: log, onStep: opts.OnStep,
 		bar: progress.New(l.total, "train-policy", progress.Options{Quiet: opts.Quiet})}
+	if cfg.EvalData != "" {
+		pe, err := newPolicyEval(cfg.EvalData, t, runner, cfg.ExecTimeout, run.Metrics, log)
+		if err != nil {
+			return err
+		}
+		lp.evaluate, lp.evalEvery = pe.evaluate, cfg.EvalSteps
+	}
 	if eq != nil {
 		lp.extra = func(ctx context.Context, m map[string]float64) {
 			if qm, err := eq.Queue.Client.Metrics(ctx); err == nil {

@@ -232,7 +232,6 @@ func TokenizerFiles(tok *tokenizer.Tokenizer) (map[string][]byte, error) {
 	return out, nil
 }
 
-
 // WriteWeights writes every weight as one float32 safetensors file,
 // streamed tensor by tensor.
 func (rm *RewardModel) WriteWeights(ctx context.Context, w io.Writer) error {

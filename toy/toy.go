@@ -160,15 +160,16 @@ func makeTask(f family, k int, split string, nTests int, rng *rand.Rand) Task {
 	for _, b := range f.bugs {
 		t.Buggy = append(t.Buggy, def+"    "+fill(b, k)+"\n")
 	}
-	t.Tests, _ = drawTests(f, k, nTests, 0, rng)
+	t.Tests, _ = drawTests(f, k, nTests, false, 0, rng)
 	return t
 }
 
-// drawTests draws n asserts on distinct inputs. Each is wrong with
-// probability wrong: its expected value is what the family's common
-// mistake returns when that differs from the right value, a slip
-// otherwise. It returns the tests and how many are wrong.
-func drawTests(f family, k, n int, wrong float64, rng *rand.Rand) ([]string, int) {
+// drawTests draws n asserts on distinct inputs. When misled, the test
+// writer shares the family's common mistake: an input where the mistake
+// returns something else gets the mistake's value. Otherwise each value is
+// a slip with probability slipP. It returns the tests and how many are
+// wrong.
+func drawTests(f family, k, n int, misled bool, slipP float64, rng *rand.Rand) ([]string, int) {
 	var tests []string
 	bad := 0
 	seen := map[string]bool{}
@@ -179,12 +180,11 @@ func drawTests(f family, k, n int, wrong float64, rng *rand.Rand) ([]string, int
 		}
 		seen[in.py()] = true
 		want := f.eval(k, in)
-		if wrong > 0 && rng.Float64() < wrong {
-			if m := f.mistake(k, in); m.py() != want.py() {
-				want = m
-			} else {
-				want = slip(want)
-			}
+		if m := f.mistake(k, in); misled && m.py() != want.py() {
+			want = m
+			bad++
+		} else if slipP > 0 && rng.Float64() < slipP {
+			want = slip(want)
 			bad++
 		}
 		tests = append(tests, fmt.Sprintf("assert %s(%s) == %s", f.name, in.py(), want.py()))
@@ -208,19 +208,21 @@ func slip(v value) value {
 	return v
 }
 
-// Synth sets how Synthesize writes tests: AceCoder has GPT-4o-mini imagine
-// about 20 tests per question, and about 16 survive the oracle filter.
+// Synth sets how Synthesize writes tests. AceCoder has GPT-4o-mini
+// imagine about 20 tests per question; about 16 survive the oracle filter.
+// A test writer's errors are not independent: one that misreads a question
+// gets every test that the misreading touches wrong.
 type Synth struct {
-	Seed  uint64
-	Tests int     // tests per question
-	Wrong float64 // probability that a test's expected value is wrong
+	Seed   uint64
+	Tests  int     // tests per question
+	Misled float64 // share of questions whose writer shares the family's common mistake
+	Slip   float64 // probability that any other test's value is a slip
 }
 
 // Synthesize returns copies of tasks whose Tests are s.Tests freshly drawn
-// asserts, each wrong with probability s.Wrong (see drawTests), counted in
-// WrongTests. The reference program passes exactly the right ones, so
-// filtering by it (AceCoder's oracle filter) recovers them. Deterministic
-// in the seed.
+// asserts (see drawTests), wrong ones counted in WrongTests. The reference
+// program passes exactly the right ones, so filtering by it (AceCoder's
+// oracle filter) recovers them. Deterministic in the seed.
 func Synthesize(tasks []Task, s Synth) []Task {
 	rng := rand.New(rand.NewPCG(s.Seed, 0x5e7))
 	byName := map[string]family{}
@@ -229,7 +231,8 @@ func Synthesize(tasks []Task, s Synth) []Task {
 	}
 	out := make([]Task, len(tasks))
 	for i, t := range tasks {
-		t.Tests, t.WrongTests = drawTests(byName[t.Family], t.Param, s.Tests, s.Wrong, rng)
+		misled := rng.Float64() < s.Misled
+		t.Tests, t.WrongTests = drawTests(byName[t.Family], t.Param, s.Tests, misled, s.Slip, rng)
 		out[i] = t
 	}
 	return out

@@ -189,11 +189,13 @@ func TestMistakeMatchesPython(t *testing.T) {
 }
 
 // Synthesized tests: the reference fails exactly the wrong ones, so the
-// oracle filter recovers the right ones; about Wrong of them are wrong.
+// oracle filter recovers the right ones; a misled writer's wrong tests are
+// what the common mistake returns, so it passes them.
 func TestSynthesize(t *testing.T) {
 	rl := Generate(Options{Seed: 5, RLFrac: 0.25}).RL
-	syn := Synthesize(rl, Synth{Seed: 5, Tests: 20, Wrong: 0.2})
-	if !cmp.Equal(syn, Synthesize(rl, Synth{Seed: 5, Tests: 20, Wrong: 0.2})) {
+	opts := Synth{Seed: 5, Tests: 20, Misled: 0.3, Slip: 0.05}
+	syn := Synthesize(rl, opts)
+	if !cmp.Equal(syn, Synthesize(rl, opts)) {
 		t.Error("same seed gave other tests")
 	}
 	wrong, total := 0, 0
@@ -211,8 +213,15 @@ func TestSynthesize(t *testing.T) {
 		wrong += tk.WrongTests
 		total += len(tk.Tests)
 	}
-	if frac := float64(wrong) / float64(total); frac < 0.15 || frac > 0.25 {
+	if frac := float64(wrong) / float64(total); frac < 0.12 || frac > 0.28 {
 		t.Errorf("%.3f of the synthesized tests are wrong, want about 0.2", frac)
+	}
+	// With every writer misled and no slips, the common mistake passes
+	// every test.
+	for _, r := range pyFailures(t, Synthesize(rl, Synth{Seed: 5, Tests: 20, Misled: 1})) {
+		if r.Bugs[0] != 0 {
+			t.Errorf("%s: the common mistake fails %d tests of a misled writer", r.ID, r.Bugs[0])
+		}
 	}
 }
 

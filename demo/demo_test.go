@@ -31,7 +31,7 @@ func TestDataStages(t *testing.T) {
 	if err != nil || len(train) < 80 {
 		t.Fatalf("%d fine-tuning tasks, %v", len(train), err)
 	}
-	rl, err := readTasks(d.rlTasks())
+	rl, err := readTasks(d.rlUnfiltered())
 	if err != nil || len(rl) < 60 {
 		t.Fatalf("%d rl tasks, %v", len(rl), err)
 	}
@@ -69,17 +69,35 @@ func TestDataStages(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(d.opts.Dir, "data", "heldout-tasks.jsonl")); err != nil {
 		t.Error(err)
 	}
+	// The rl questions come with about 20 synthesized tests each, some
+	// wrong, as the filter's input.
+	wrong, tests := 0, 0
+	if _, err := data.ReadJSONL(context.Background(), d.rlUnfiltered(), func(_ int, tk toy.Task) error {
+		wrong, tests = wrong+tk.WrongTests, tests+len(tk.Tests)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if frac := float64(wrong) / float64(tests); tests < 20*len(rl)*9/10 || frac < 0.1 || frac > 0.3 {
+		t.Errorf("%d synthesized tests for %d rl questions, %.2f wrong; want about 20 each, a fifth wrong", tests, len(rl), frac)
+	}
 }
 
 func TestReportPrint(t *testing.T) {
 	r := &Report{
+		Filter:  FilterStats{Questions: 3, Tests: 60, Wrong: 12, KeptQuestions: 3, Kept: 48},
 		BestOfN: []eval.BestOfN{{N: 16, Greedy: 50, Average: 40, Oracle: 80, RM: 60}},
+		RMs: []RMRow{{Tests: "filtered", Pairs: PairStats{Pairs: 150, Questions: 140}, PairAcc: 97.5, RMAtN: 60},
+			{Tests: "unfiltered", Pairs: PairStats{Pairs: 200, Questions: 190, Wrong: 50}, PairAcc: 90, RMAtN: 55}},
+		HeldOutPairs: 120, PairQuestions: 100,
 		PassAt1: []PolicyRow{{Policy: "SFT (start)", HeldOut: 50, RL: 60, HeldOutTasks: 10}, {Policy: "RL", HeldOut: 65, RL: 70}},
+		Curves:  []Curve{{Run: "rl-rm", Rollouts: 50, RewardFirst: -0.5, RewardLast: 1.5, PassFirst: 0.6, PassLast: 0.9}},
 		Dirs:    map[string]string{"sft": "runs/demo/sft"},
 	}
 	var b strings.Builder
 	r.Print(&b)
-	for _, want := range []string{"RM@N", "+10.0", "+15.0", "runs/demo/sft", "10 held-out tasks"} {
+	for _, want := range []string{"RM@N", "+10.0", "+15.0", "runs/demo/sft", "10 held-out tasks", "60 synthesized tests (12 wrong)",
+		"kept 48 tests", "120 held-out pairs", "unfiltered tests", "97.5", "-0.500 → 1.500", "0.600 → 0.900 (measured, not trained on)"} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, b.String())
 		}
@@ -133,7 +151,16 @@ func TestSmokeDemoEndToEnd(t *testing.T) {
 	if len(rep.PassAt1) != 3 || rep.PassAt1[0].HeldOutTasks == 0 {
 		t.Errorf("pass@1 table %+v, want 3 policies on the held-out tasks", rep.PassAt1)
 	}
-	for _, stage := range []string{"sft", "rm", "rl-rule", "rl-rm"} {
+	if len(rep.RMs) != 2 || rep.RMs[0].Tests != "filtered" || rep.RMs[1].Tests != "unfiltered" || rep.HeldOutPairs == 0 {
+		t.Errorf("Table 5 rows %+v from %d held-out pairs, want filtered and unfiltered", rep.RMs, rep.HeldOutPairs)
+	}
+	if rep.Filter.Kept == 0 || rep.Filter.Kept+rep.Filter.Wrong != rep.Filter.Tests {
+		t.Errorf("filter stats %+v: the oracle must keep exactly the right tests", rep.Filter)
+	}
+	if len(rep.Curves) != 2 || rep.Curves[1].Run != "rl-rm" || rep.Curves[1].Rollouts != Smoke.RLSteps {
+		t.Errorf("RL curves %+v, want both runs with %d rollouts", rep.Curves, Smoke.RLSteps)
+	}
+	for _, stage := range []string{"sft", "rm", "rm-unfiltered", "rl-rule", "rl-rm"} {
 		if _, err := os.Stat(filepath.Join(dir, stage, "model", "config.json")); err != nil {
 			t.Errorf("stage %s saved no model: %v", stage, err)
 		}
@@ -149,7 +176,7 @@ func TestSmokeDemoEndToEnd(t *testing.T) {
 	if strings.Contains(log.String(), "steps done") || strings.Contains(log.String(), "rollouts done") {
 		t.Errorf("the rerun trained again:\n%s", log.String())
 	}
-	if !reflect.DeepEqual(again.BestOfN, rep.BestOfN) {
-		t.Errorf("the rerun's best-of-N table differs: %+v vs %+v", again.BestOfN, rep.BestOfN)
+	if !reflect.DeepEqual(again.BestOfN, rep.BestOfN) || !reflect.DeepEqual(again.RMs, rep.RMs) || again.Filter != rep.Filter {
+		t.Errorf("the rerun's tables differ: %+v %+v %+v vs %+v %+v %+v", again.BestOfN, again.RMs, again.Filter, rep.BestOfN, rep.RMs, rep.Filter)
 	}
 }

@@ -105,7 +105,7 @@ func newTestRunner(t *testing.T) *rewards.Runner {
 	t.Helper()
 	r, err := rewards.NewRunner(context.Background(), rewards.RunnerOptions{Workers: 2, Timeout: 2 * time.Second})
 	if err != nil {
-		t.Skipf("sandboxed runner unavailable: %v", err)
+		t.Fatalf("sandboxed runner: %v", err)
 	}
 	t.Cleanup(func() { r.Close() })
 	return r

@@ -147,13 +147,6 @@ func (m *Model) param(name string) (Param, bool) {
 // SetWeight sets (creating if needed) the HF-named weight from flat
 // float32 values in the parameter's shape.
 func (m *Model) SetWeight(name string, vals []float32) error {
-	p, ok := m.param(name)
-	if !ok {
-		return fmt.Errorf("policy: %q is not a weight of %s", name, m.Config.ModelType)
-	}
-	if len(vals) != numElements(p.Shape) {
-		return fmt.Errorf("policy: weight %q: %d values for shape %v", name, len(vals), p.Shape)
-	}
 	return m.setWeight(name, append([]float32(nil), vals...))
 }
 

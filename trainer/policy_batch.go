@@ -13,6 +13,15 @@ import (
 // compiled training and scoring graphs are reused across steps.
 func seqBucket(n int) int { return (n + 31) / 32 * 32 }
 
+// ones is n ones: the response mask of n completion tokens.
+func ones(n int) []float64 {
+	out := make([]float64, n)
+	for i := range out {
+		out[i] = 1
+	}
+	return out
+}
+
 // leftPadTo right-aligns sequences in rows of exactly s tokens (see
 // policy.LeftPad).
 func leftPadTo(seqs [][]int32, pad int32, s int) policy.Batch {

@@ -136,10 +136,7 @@ func (t *PolicyTrainer) microBatch(exp *Experience, part []int) ([]any, int) {
 		}
 		i := part[j]
 		seqs[j], old[j], adv[j], ref[j] = exp.Seqs[i], exp.OldLogp[i], exp.Adv[i], exp.RefLogp[i]
-		resp[j] = make([]float64, exp.CompLen[i])
-		for k := range resp[j] {
-			resp[j][k] = 1
-		}
+		resp[j] = ones(exp.CompLen[i])
 		s = max(s, len(seqs[j]))
 		tokens += len(seqs[j])
 	}

@@ -170,10 +170,7 @@ func (t *SFTTrainer) Step(ctx context.Context) (m map[string]float64, err error)
 		for j, i := range idx[k : k+t.MB] {
 			ex := t.Examples[i]
 			seqs[j] = append(append([]int32{}, ex.Prompt...), ex.Response...)
-			resp[j] = make([]float64, len(ex.Response))
-			for r := range resp[j] {
-				resp[j][r] = 1
-			}
+			resp[j] = ones(len(ex.Response))
 			s = max(s, len(seqs[j]))
 			tokens += len(seqs[j])
 		}

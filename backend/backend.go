@@ -2,10 +2,11 @@
 // --backend flag ("go", "xla:/abs/plugin.so", "onnx:/abs/libonnxruntime.so"),
 // validates it before any model code runs, and opens the backend.
 //
-// The pure-Go backend is always opened with "ops_sequential": with parallel
-// ops GoMLX v0.28.8 can deadlock in training steps (concurrent matmuls
-// saturating one worker pool). The XLA backend never downloads a plugin: the
-// plugin must be given as an absolute path to an existing file.
+// The pure-Go backend is opened with "ops_sequential": one op at a time,
+// each matmul spread over every core. GoMLX v0.28.8's parallel ops could
+// deadlock in training steps; on v0.28.16 they did not, but measured no
+// faster on 2 cores (docs/platform.md). The XLA backend never downloads a
+// plugin: the plugin must be given as an absolute path to an existing file.
 package backend
 
 import (

@@ -153,16 +153,31 @@ func runExec(ctx context.Context, f execFlags, kind rewards.RewardKind, quiet bo
 			}
 		}
 	}()
-	bar := progress.New(len(jobs), "exec", progress.Options{Quiet: quiet})
 	w := bufio.NewWriter(out)
-	enc := json.NewEncoder(w)
-	pending := map[int]rewards.Result{}
-	next, tests := 0, 0
-	counts := map[rewards.Status]int{}
 	start := time.Now()
-	for sr := range r.Stream(ctx, in) {
+	n, tests, counts, err := writeResults(ctx, r.Stream(ctx, in), jobs, ids, kind, json.NewEncoder(w), quiet)
+	if err != nil {
+		return err
+	}
+	if err := w.Flush(); err != nil {
+		return fmt.Errorf("exec: write: %w", err)
+	}
+	secs := time.Since(start).Seconds()
+	fmt.Fprintf(stderr, "exec: %d programs, %d tests in %.1fs: %.1f programs/s, %.1f tests/s; %s\n",
+		n, tests, secs, float64(n)/secs, float64(tests)/secs, formatCounts(counts))
+	return out.Close()
+}
+
+// writeResults writes the results in input order as they arrive (in
+// completion order) and counts the programs, tests and verdicts written.
+func writeResults(ctx context.Context, results <-chan rewards.StreamResult, jobs []rewards.Job, ids []rowid.ID,
+	kind rewards.RewardKind, enc *json.Encoder, quiet bool) (next, tests int, counts map[rewards.Status]int, err error) {
+	bar := progress.New(len(jobs), "exec", progress.Options{Quiet: quiet})
+	pending := map[int]rewards.Result{}
+	counts = map[rewards.Status]int{}
+	for sr := range results {
 		if sr.Err != nil {
-			return fmt.Errorf("exec: job %s: %w", jobs[sr.Index].ID, sr.Err)
+			return next, tests, counts, fmt.Errorf("exec: job %s: %w", jobs[sr.Index].ID, sr.Err)
 		}
 		bar.Add(1)
 		pending[sr.Index] = sr.Result
@@ -179,21 +194,12 @@ func runExec(ctx context.Context, f execFlags, kind rewards.RewardKind, quiet bo
 			row := execOutput{ID: ids[next], Reward: rewards.RuleReward(res, kind), PassRate: res.PassRate,
 				Passed: res.Passed, Total: res.Total, Tests: res.Tests}
 			if err := enc.Encode(row); err != nil {
-				return fmt.Errorf("exec: write: %w", err)
+				return next, tests, counts, fmt.Errorf("exec: write: %w", err)
 			}
 		}
 	}
 	bar.Finish()
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if err := w.Flush(); err != nil {
-		return fmt.Errorf("exec: write: %w", err)
-	}
-	secs := time.Since(start).Seconds()
-	fmt.Fprintf(stderr, "exec: %d programs, %d tests in %.1fs: %.1f programs/s, %.1f tests/s; %s\n",
-		next, tests, secs, float64(next)/secs, float64(tests)/secs, formatCounts(counts))
-	return out.Close()
+	return next, tests, counts, ctx.Err()
 }
 
 func formatCounts(counts map[rewards.Status]int) string {

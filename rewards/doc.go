@@ -12,8 +12,10 @@
 // states). Package extract pulls the program out of a completion. Run takes
 // a batch; Stream takes jobs on a channel and returns results as they
 // finish, for trainers that score samples while generation continues.
-// NewRewardHandler serves the rewards over HTTP in OpenRLHF's remote reward
-// format.
+// NewRewardHandler serves the rewards over HTTP: OpenRLHF's labelled remote
+// reward format, the AceCoder fork's query-only format (tests found by the
+// hash of the question parsed out of each rendered query, query.go), or a
+// reward model's scores.
 //
 // # Architecture
 //

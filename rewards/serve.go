@@ -8,23 +8,39 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"strings"
 	"time"
-
-	"acecoder/extract"
 )
 
-// RewardServerOptions configures the OpenRLHF-compatible reward handler.
+// JobRunner executes programs against their tests: a *Runner, or a queue
+// of execution workers.
+type JobRunner interface {
+	Run(ctx context.Context, jobs []Job) ([]Result, error)
+}
+
+// RewardServerOptions configures the reward handler.
 type RewardServerOptions struct {
-	Kind          RewardKind // pass_rate (default) or binary
-	MaxBodyBytes  int64      // larger requests get 413; default 64 MiB
-	MaxConcurrent int        // requests scored at once; others wait; default 4
+	Kind RewardKind // pass_rate (default) or binary
+	// AllPassBonus is added to the reward of a program that passes every
+	// test (the fork's serve_rm.py adds 0.5, binary or not).
+	AllPassBonus float64
+	// StripThink removes <think>…</think> blocks from each response before
+	// its program is extracted (R1-style policies).
+	StripThink bool
+	// Questions holds the tests of query-only requests, keyed by the hash
+	// of the question; nil refuses them.
+	Questions *QuestionSet
+	// RM, when set, scores every query with this reward model instead of
+	// executing tests.
+	RM            *RewardModel
+	MaxBodyBytes  int64 // larger requests get 413; default 64 MiB
+	MaxConcurrent int   // requests scored at once; others wait; default 4
 	Logger        *slog.Logger
 }
 
-// rewardRequest is OpenRLHF's remote reward request: query[i] is the full
-// text (prompt + response) of sample i, prompts[i] its prompt, labels[i]
-// its tests.
+// rewardRequest is a remote reward request. query[i] is the full text
+// (prompt + response) of sample i. OpenRLHF's labelled shape adds
+// prompts[i] (its prompt) and labels[i] (its tests); the AceCoder fork
+// sends query alone.
 type rewardRequest struct {
 	Query   []string          `json:"query"`
 	Prompts []string          `json:"prompts"`
@@ -33,46 +49,29 @@ type rewardRequest struct {
 
 // rewardResponse is what OpenRLHF reads back: rewards (the training
 // signal), scores (used for dynamic filtering; here the same values) and
-// extra_logs (per-sample lists, logged by the trainer).
+// extra_logs (per-sample lists, logged by the trainer). The fork reads
+// rewards only.
 type rewardResponse struct {
 	Rewards   []float64            `json:"rewards"`
 	Scores    []float64            `json:"scores"`
 	ExtraLogs map[string][]float64 `json:"extra_logs"`
 }
 
-// label is what a label may hold: a list of asserts, a JSON string holding
-// such a list, or an object with tests (and optional setup/entry point).
-type label struct {
-	Tests      []string `json:"tests"`
-	Setup      string   `json:"setup"`
-	EntryPoint string   `json:"entry_point"`
+// requestError is a request the server cannot score: 400.
+type requestError struct{ msg string }
+
+func (e *requestError) Error() string { return e.msg }
+
+func badRequest(format string, args ...any) error {
+	return &requestError{fmt.Sprintf(format, args...)}
 }
 
-// parseLabel accepts ["assert ...", ...], "[\"assert ...\"]" (a JSON string
-// holding the list) or {"tests": [...], "setup": "...", "entry_point": "..."}.
-func parseLabel(raw json.RawMessage) (label, error) {
-	var l label
-	for depth := 0; depth < 3; depth++ {
-		var s string
-		if json.Unmarshal(raw, &s) == nil {
-			raw = json.RawMessage(s)
-			continue
-		}
-		if json.Unmarshal(raw, &l.Tests) == nil && l.Tests != nil {
-			return l, nil
-		}
-		if err := json.Unmarshal(raw, &l); err == nil && l.Tests != nil {
-			return l, nil
-		}
-		break
-	}
-	return l, errors.New("label is not a list of asserts, a JSON string holding one, or {\"tests\": [...]}")
-}
-
-// NewRewardHandler serves POST requests in OpenRLHF's remote reward format.
-// The program is extracted from each response (query minus its prompt)
-// with ExtractProgram.
-func NewRewardHandler(r *Runner, opts RewardServerOptions) http.Handler {
+// NewRewardHandler serves POST requests in the remote reward protocols:
+// with labels, OpenRLHF's labelled shape; without, the fork's query-only
+// shape, the tests found by the question in opts.Questions; with opts.RM,
+// reward-model scores of the parsed conversations. r may be nil when
+// opts.RM is set.
+func NewRewardHandler(r JobRunner, opts RewardServerOptions) http.Handler {
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = 64 << 20
 	}
@@ -82,78 +81,95 @@ func NewRewardHandler(r *Runner, opts RewardServerOptions) http.Handler {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	sem := make(chan struct{}, opts.MaxConcurrent)
-	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		if req.Method != http.MethodPost {
-			httpError(w, http.StatusMethodNotAllowed, "use POST")
+	h := &rewardHandler{r: r, opts: opts, sem: make(chan struct{}, opts.MaxConcurrent)}
+	return http.HandlerFunc(h.serve)
+}
+
+type rewardHandler struct {
+	r    JobRunner
+	opts RewardServerOptions
+	sem  chan struct{}
+}
+
+func (h *rewardHandler) serve(w http.ResponseWriter, req *http.Request) {
+	if req.Method != http.MethodPost {
+		httpError(w, http.StatusMethodNotAllowed, "use POST")
+		return
+	}
+	var body rewardRequest
+	dec := json.NewDecoder(http.MaxBytesReader(w, req.Body, h.opts.MaxBodyBytes))
+	if err := dec.Decode(&body); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			httpError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body over %d bytes", h.opts.MaxBodyBytes))
 			return
 		}
-		var body rewardRequest
-		dec := json.NewDecoder(http.MaxBytesReader(w, req.Body, opts.MaxBodyBytes))
-		if err := dec.Decode(&body); err != nil {
-			var tooBig *http.MaxBytesError
-			if errors.As(err, &tooBig) {
-				httpError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body over %d bytes", opts.MaxBodyBytes))
-				return
-			}
-			httpError(w, http.StatusBadRequest, "malformed JSON: "+err.Error())
-			return
-		}
-		jobs, err := requestJobs(body)
-		if err != nil {
-			httpError(w, http.StatusBadRequest, err.Error())
-			return
-		}
-		select {
-		case sem <- struct{}{}:
-			defer func() { <-sem }()
-		case <-req.Context().Done():
-			return
-		}
-		results, err := r.Run(req.Context(), jobs)
-		if err != nil {
-			opts.Logger.Error("reward: scoring failed", "err", err)
-			httpError(w, http.StatusInternalServerError, err.Error())
-			return
-		}
+		httpError(w, http.StatusBadRequest, "malformed JSON: "+err.Error())
+		return
+	}
+	select {
+	case h.sem <- struct{}{}:
+		defer func() { <-h.sem }()
+	case <-req.Context().Done():
+		return
+	}
+	resp, err := h.score(req.Context(), body)
+	var re *requestError
+	switch {
+	case errors.As(err, &re):
+		httpError(w, http.StatusBadRequest, re.msg)
+	case err != nil:
+		h.opts.Logger.Error("reward: scoring failed", "err", err)
+		httpError(w, http.StatusInternalServerError, err.Error())
+	default:
 		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(buildResponse(results, opts.Kind))
-	})
+		json.NewEncoder(w).Encode(resp)
+	}
 }
 
-func requestJobs(body rewardRequest) ([]Job, error) {
-	if len(body.Labels) != len(body.Query) {
-		return nil, fmt.Errorf("%d queries but %d labels", len(body.Query), len(body.Labels))
+// score dispatches a request to the reward model, its labels or the
+// question set.
+func (h *rewardHandler) score(ctx context.Context, body rewardRequest) (rewardResponse, error) {
+	if h.opts.RM != nil {
+		return h.rmScores(ctx, body.Query)
 	}
-	if len(body.Prompts) != 0 && len(body.Prompts) != len(body.Query) {
-		return nil, fmt.Errorf("%d queries but %d prompts", len(body.Query), len(body.Prompts))
+	var jobs []Job
+	var err error
+	switch {
+	case body.Labels != nil:
+		jobs, err = labelledJobs(body, h.opts.StripThink)
+	case h.opts.Questions != nil:
+		jobs, err = queryJobs(body.Query, h.opts.Questions, h.opts.StripThink)
+	default:
+		err = badRequest("the request has no labels and this server has no --dataset to look its questions up in")
 	}
-	jobs := make([]Job, len(body.Query))
-	for i, q := range body.Query {
-		l, err := parseLabel(body.Labels[i])
-		if err != nil {
-			return nil, fmt.Errorf("labels[%d]: %w", i, err)
-		}
-		response := q
-		if i < len(body.Prompts) {
-			response = strings.TrimPrefix(q, body.Prompts[i])
-		}
-		entry := l.EntryPoint
-		if entry == "" {
-			entry = extract.EntryFromTests(l.Tests)
-		}
-		jobs[i] = Job{ID: fmt.Sprint(i), Program: extract.Program(response, entry), Tests: l.Tests, Setup: l.Setup}
+	if err != nil || len(jobs) == 0 {
+		return buildResponse(nil, h.opts), err
 	}
-	return jobs, nil
+	results, err := h.r.Run(ctx, jobs)
+	if err != nil {
+		return rewardResponse{}, err
+	}
+	return buildResponse(results, h.opts), nil
 }
 
-func buildResponse(results []Result, kind RewardKind) rewardResponse {
+// ServedReward is the reward of a result as the server computes it: the
+// rule reward, plus bonus when every test passed.
+func ServedReward(r Result, kind RewardKind, bonus float64) float64 {
+	v := RuleReward(r, kind)
+	if r.AllPassed {
+		v += bonus
+	}
+	return v
+}
+
+func buildResponse(results []Result, opts RewardServerOptions) rewardResponse {
 	resp := rewardResponse{
 		Rewards: make([]float64, len(results)), Scores: make([]float64, len(results)),
 		ExtraLogs: map[string][]float64{"pass_rate": {}, "all_passed": {}, "tests": {}},
 	}
 	for i, res := range results {
-		resp.Rewards[i] = RuleReward(res, kind)
+		resp.Rewards[i] = ServedReward(res, opts.Kind, opts.AllPassBonus)
 		resp.Scores[i] = resp.Rewards[i]
 		all := 0.0
 		if res.AllPassed {

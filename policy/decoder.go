@@ -24,6 +24,9 @@ import (
 type Decoder struct {
 	Config *Config
 	Scope  *model.Scope
+	// LoRA, when set, adapts the targeted projections (lora.go); graphs
+	// marked WithoutAdapters compute the base model.
+	LoRA *LoRA
 }
 
 // maskedBias is added to attention scores that a query may not see; exp of
@@ -47,7 +50,11 @@ func (d *Decoder) linear(x *Node, name string, bias bool) *Node {
 	if bias {
 		b = d.weight(x.Graph(), name+".bias")
 	}
-	return dense(x, d.weight(x.Graph(), name+".weight"), b)
+	y := dense(x, d.weight(x.Graph(), name+".weight"), b)
+	if delta := d.adapted(x, name); delta != nil {
+		y = Add(y, delta)
+	}
+	return y
 }
 
 // RMSNorm is x · rsqrt(mean(x², last axis) + eps) · w, in float32 as in
@@ -189,6 +196,9 @@ func (d *Decoder) mlp(l int, n *Node, st *Stacked) *Node {
 	p := "model.layers." + itoa(l) + ".mlp."
 	if st != nil {
 		return activation.SwiGLU(stackedDense(n, st.GateUp[l], nil))
+	}
+	if d.LoRA != nil && (d.LoRA.targets(p+"gate_proj") || d.LoRA.targets(p+"up_proj")) {
+		return Mul(activation.Swish(d.linear(n, p+"gate_proj", false)), d.linear(n, p+"up_proj", false))
 	}
 	gate, up := d.weight(g, p+"gate_proj.weight"), d.weight(g, p+"up_proj.weight")
 	if rows := n.Shape().Size() / n.Shape().Dim(-1); rows >= stackRows {

@@ -135,6 +135,16 @@ func (m *Model) TemperedLogProbs(b Batch, temperature float64) (*tensors.Tensor,
 	}, b)
 }
 
+// BaseTemperedLogProbs is TemperedLogProbs of the base model, its LoRA
+// adapters off (WithoutAdapters): the reference policy of an adapted run.
+// Without adapters it equals TemperedLogProbs.
+func (m *Model) BaseTemperedLogProbs(b Batch, temperature float64) (*tensors.Tensor, error) {
+	return m.runBatch(fmt.Sprintf("base-tempered-logprobs-%g", temperature), func(_ *model.Scope, in []*Node) []*Node {
+		WithoutAdapters(in[0].Graph())
+		return []*Node{m.Decoder.TemperedLogProbs(in[0], in[1], in[2], temperature)}
+	}, b)
+}
+
 // LastHidden returns the hidden state of each row's last real token [B,D].
 func (m *Model) LastHidden(b Batch) (*tensors.Tensor, error) {
 	return m.runBatch("last-hidden", func(_ *model.Scope, in []*Node) []*Node {

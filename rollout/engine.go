@@ -89,9 +89,11 @@ type Engine struct {
 	prefill, decode *model.Exec
 	// stack tells whether the graphs read stacked [in,out] copies of the
 	// matrices (faster products for few rows, one more copy of the
-	// matrices in memory) or the model's variables; see StackLimit.
+	// matrices in memory) or the model's variables; see StackLimit. A
+	// model with LoRA adapters always decodes from its variables.
 	stack   bool
 	stacked []*tensors.Tensor // policy.Model.StackWeights, refreshed per generation
+	lora    *policy.LoRA      // the adapters the executors were built with
 }
 
 // StackLimit is the size of a model's matrices in float32 (bytes) up to
@@ -105,6 +107,13 @@ func New(m *policy.Model) (*Engine, error) {
 	if m == nil || m.Backend == nil {
 		return nil, errors.New("rollout: model without a backend")
 	}
+	e := &Engine{model: m, stack: matrixBytes(m.Config) <= StackLimit}
+	return e, e.build()
+}
+
+// build (re)creates the executors for the model's current adapters.
+func (e *Engine) build() error {
+	m := e.model
 	d := m.Decoder
 	n := m.Config.NumHiddenLayers
 	pre, err := model.NewExec(m.Backend, m.Store, func(_ *model.Scope, in []*Node) []*Node {
@@ -113,7 +122,7 @@ func New(m *policy.Model) (*Engine, error) {
 		return []*Node{logits, kv}
 	})
 	if err != nil {
-		return nil, fmt.Errorf("rollout: prefill executor: %w", err)
+		return fmt.Errorf("rollout: prefill executor: %w", err)
 	}
 	dec, err := model.NewExec(m.Backend, m.Store, func(_ *model.Scope, in []*Node) []*Node {
 		policy.VariablesAsParameters(m.Store, in[0].Graph())
@@ -121,11 +130,12 @@ func New(m *policy.Model) (*Engine, error) {
 		return []*Node{logits, kv}
 	})
 	if err != nil {
-		return nil, fmt.Errorf("rollout: decode executor: %w", err)
+		return fmt.Errorf("rollout: decode executor: %w", err)
 	}
 	pre.SetMaxCache(64)
 	dec.SetMaxCache(256)
-	return &Engine{model: m, prefill: pre, decode: dec, stack: matrixBytes(m.Config) <= StackLimit}, nil
+	e.prefill, e.decode, e.lora = pre, dec, d.LoRA
+	return nil
 }
 
 // stackedInputs reads the graph's stacked weights, nil when it has none.
@@ -258,7 +268,13 @@ func exec(e *model.Exec, args ...any) (a, b []float32, err error) {
 // the store holds then, e.g. after a trainer's update; norms, biases and
 // the embedding are read from the store by every call.
 func (e *Engine) syncWeights() error {
-	if !e.stack {
+	if e.model.Decoder.LoRA != e.lora { // adapters added, loaded or merged since
+		if err := e.build(); err != nil {
+			return err
+		}
+	}
+	if !e.stack || e.model.Decoder.LoRA != nil { // adapters are applied in the graph
+		e.stacked = nil
 		return nil
 	}
 	st, err := e.model.StackWeights(e.stacked)

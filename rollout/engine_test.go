@@ -324,6 +324,26 @@ func TestOtherArchitecturesMatchFullForward(t *testing.T) {
 		checkMatchesFullForward(t, engineFor(t, "tiny-llama", func(c *policy.Config) { c.AttentionBias = true }))
 	})
 	t.Run("qwen3", func(t *testing.T) { checkMatchesFullForward(t, engineFor(t, "tiny-qwen3", nil)) })
+	t.Run("lora", func(t *testing.T) {
+		// Adapters added after the engine was built: it rebuilds its graphs.
+		e := tinyEngine(t)
+		m := e.Model()
+		if err := m.AddAdapters(policy.LoRA{Rank: 2, Alpha: 4}, 1); err != nil {
+			t.Fatal(err)
+		}
+		for i, p := range m.AdapterParams() {
+			if !p.IsA {
+				vals := make([]float32, p.Shape[0]*p.Shape[1])
+				for j := range vals {
+					vals[j] = float32((i+j)%7-3) * 0.02
+				}
+				if err := m.SetAdapter(p.Name, vals); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		checkMatchesFullForward(t, e)
+	})
 	t.Run("from-variables", func(t *testing.T) {
 		// Models above StackLimit decode from their variables, no stacked copy.
 		e := tinyEngine(t)

@@ -53,6 +53,15 @@ func (f *File) Close() error {
 }
 
 // Info returns the description of a tensor.
+// Names lists the file's tensors in header order.
+func (f *File) Names() []string {
+	out := make([]string, len(f.Header.Tensors))
+	for i, t := range f.Header.Tensors {
+		out[i] = t.Name
+	}
+	return out
+}
+
 func (f *File) Info(name string) (Info, bool) {
 	i, ok := f.byName[name]
 	if !ok {

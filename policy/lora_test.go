@@ -3,9 +3,9 @@ package policy
 import (
 	"errors"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"math/rand/v2"
 	"testing"
 
 	"github.com/gomlx/gomlx/core/tensors"

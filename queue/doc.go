@@ -1,7 +1,9 @@
-// Package queue moves test-execution and reward-scoring jobs between the
-// trainer and any number of worker processes over NATS JetStream.
+// Package queue moves test-execution jobs between the trainer and any
+// number of worker processes over NATS JetStream. (Reward models are served
+// over HTTP by acecoder serve-reward --reward-pretrain, not through the
+// queue.)
 //
-// Each job kind ("exec", "rm-score") has its own work-queue stream
+// Each job kind (the project uses "exec") has its own work-queue stream
 // (acecoder-jobs-<kind>, subject acecoder.jobs.<kind>) read by one durable
 // pull consumer (acecoder-workers-<kind>) that every worker of that kind
 // shares. A job is a JSON payload; its ID travels as the JetStream message ID,

@@ -9,11 +9,9 @@ import (
 	"github.com/nats-io/nats.go"
 )
 
-// Job kinds known to the project. Any name matching kindPattern works.
-const (
-	KindExec    = "exec"
-	KindRMScore = "rm-score"
-)
+// KindExec is the job kind of test execution, the one the project's
+// workers serve. Any name matching kindPattern names a stream.
+const KindExec = "exec"
 
 // Header names carried by job and result messages.
 const (

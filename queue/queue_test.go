@@ -288,7 +288,7 @@ func TestValidateKind(t *testing.T) {
 		ok         bool
 	}{
 		{"exec", KindExec, true},
-		{"rm-score", KindRMScore, true},
+		{"dashed", "other-kind", true},
 		{"empty", "", false},
 		{"dot", "a.b", false},
 		{"wildcard", "a*", false},

@@ -124,3 +124,12 @@ func TestServeRewardUsage(t *testing.T) {
 		})
 	}
 }
+
+// The queue carries exec jobs only: another kind is a usage error that
+// points to serve-reward, before any connection is tried.
+func TestWorkerServesExecOnly(t *testing.T) {
+	code, _, errs := runAcecoder("worker", "--nats", "nats://127.0.0.1:1", "--kind", "rm-score")
+	if code != cli.ExitUsage || !strings.Contains(errs, "serve-reward --reward-pretrain") {
+		t.Errorf("exit %d, stderr %q", code, errs)
+	}
+}

@@ -64,9 +64,10 @@ func newWorkerCmd(*cli.Globals) *cobra.Command {
 	a := &workerArgs{}
 	cmd := &cobra.Command{
 		Use:   "worker",
-		Short: "execution / scoring worker on a NATS queue",
-		Long: "worker pulls jobs of one kind from a NATS JetStream queue and stores their results.\n" +
-			"Run one per machine: acecoder worker --nats nats://host:4222 --kind exec --exec-workers N",
+		Short: "execution worker on a NATS queue",
+		Long: "worker pulls test-execution jobs from a NATS JetStream queue, runs them in the sandbox and stores their results.\n" +
+			"Run one per machine: acecoder worker --nats nats://host:4222 --kind exec --exec-workers N\n" +
+			"Reward models are served over HTTP instead: acecoder serve-reward --reward-pretrain DIR (train-policy reward: remote).",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			natsFromEnv(&a.conn)
@@ -76,7 +77,7 @@ func newWorkerCmd(*cli.Globals) *cobra.Command {
 	fs := cmd.Flags()
 	addNATSFlags(fs, &a.conn)
 	addKindConfigFlags(fs, &a.config)
-	fs.StringVar(&a.kind, "kind", queue.KindExec, "job kind: exec (rm-score is not built yet)")
+	fs.StringVar(&a.kind, "kind", queue.KindExec, "job kind: exec (the one kind the queue carries)")
 	fs.IntVar(&a.slots, "exec-workers", 0, "programs run at once (sandboxed Python workers); default the number of CPUs")
 	fs.StringVar(&a.name, "name", "", "worker name in the trainer's metrics (default host:pid)")
 	fs.StringVar(&a.python, "python", "", "Python interpreter (default /usr/bin/python3, then python3 on PATH)")
@@ -94,7 +95,7 @@ func runWorker(ctx context.Context, log io.Writer, a *workerArgs) error {
 		return cli.UsageError{Err: err}
 	}
 	if a.kind != queue.KindExec {
-		return fmt.Errorf("worker: kind %s: %w", a.kind, cli.ErrNotBuilt)
+		return cli.Usagef("worker: --kind %s: the queue carries exec jobs only; serve a reward model with serve-reward --reward-pretrain DIR", a.kind)
 	}
 	if a.slots < 0 {
 		return cli.Usagef("worker: --slots must be positive")

@@ -37,10 +37,6 @@ func Usagef(format string, args ...any) error {
 	return UsageError{fmt.Errorf(format, args...)}
 }
 
-// ErrNotBuilt is returned by commands whose implementation is not part of
-// this build yet.
-var ErrNotBuilt = errors.New("not built yet")
-
 // Globals are the flags every subcommand of a binary accepts.
 type Globals struct {
 	Quiet bool // no progress bars

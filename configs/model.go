@@ -1,19 +1,41 @@
 package configs
 
+import "errors"
+
 // Model says where a model's weights, architecture and tokenizer come from.
 type Model struct {
 	Path         string `mapstructure:"path" path:"in" help:"Hugging Face model directory (config.json, safetensors, tokenizer files) to start from"`
 	InitConfig   string `mapstructure:"init_config" path:"in" help:"config.json of a randomly initialised model (used when path is empty; tiny models for tests and the demo)"`
 	Tokenizer    string `mapstructure:"tokenizer" path:"in" help:"tokenizer.json or a directory holding it; empty means the model directory"`
 	ChatTemplate string `mapstructure:"chat_template" path:"in,except=plain" help:"chat template: empty uses tokenizer_config.json's, 'plain' a ChatML fallback, or a .jinja file"`
+	// LoRA: a PEFT adapter directory on top of the model, or fresh adapters
+	// to train (the base then stays frozen).
+	Adapter       string   `mapstructure:"adapter" path:"in" help:"PEFT LoRA adapter directory (adapter_config.json, adapter_model.safetensors) applied on top of the model"`
+	LoRARank      int      `mapstructure:"lora_rank" help:"train LoRA adapters of this rank on a frozen base; 0 trains every weight"`
+	LoRAAlpha     float64  `mapstructure:"lora_alpha" help:"LoRA scale numerator: updates are scaled by lora_alpha / lora_rank"`
+	TargetModules []string `mapstructure:"target_modules" help:"projections that get adapters (q_proj k_proj v_proj o_proj gate_proj up_proj down_proj); empty means all"`
 }
 
 // Validate checks that a model source is given.
 func (m Model) Validate(section string) error {
+	var errs []error
 	if m.Path == "" && m.InitConfig == "" {
-		return keyErr(section+".path", "give a model directory (or %s.init_config for a random model)", section)
+		errs = append(errs, keyErr(section+".path", "give a model directory (or %s.init_config for a random model)", section))
 	}
-	return nil
+	if m.LoRARank < 0 {
+		errs = append(errs, keyErr(section+".lora_rank", "%d must be 0 (no adapters) or positive", m.LoRARank))
+	}
+	if m.LoRARank > 0 && !(m.LoRAAlpha > 0) {
+		errs = append(errs, keyErr(section+".lora_alpha", "%g must be positive with lora_rank %d", m.LoRAAlpha, m.LoRARank))
+	}
+	if m.LoRARank > 0 && m.Adapter != "" {
+		errs = append(errs, keyErr(section+".adapter", "give either an adapter directory or lora_rank for fresh adapters, not both"))
+	}
+	modules := []string{"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"}
+	for _, t := range m.TargetModules {
+		errs = oneOf(errs, section+".target_modules", t, modules...)
+	}
+	return errors.Join(errs...)
 }
 
 // Optim holds the optimiser and schedule keys shared by the trainers.

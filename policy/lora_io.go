@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"slices"
 
+	"github.com/gomlx/gomlx/core/tensors"
+
 	"acecoder/policy/safetensors"
 )
 
@@ -42,9 +44,28 @@ type adapterConfig struct {
 // adapter_model.safetensors ("base_model.model.<linear>.lora_A.weight"
 // [r, in] and lora_B [out, r], float32).
 func (m *Model) SaveAdapters(ctx context.Context, dir, base string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("policy: save adapters: %w", err)
+	}
+	js, err := m.AdapterConfigJSON(base)
+	if err != nil {
+		return err
+	}
+	ts, err := m.AdapterTensors(ctx)
+	if err != nil {
+		return err
+	}
+	if err := safetensors.Write(filepath.Join(dir, AdapterWeightsFile), ts, map[string]string{"format": "pt"}); err != nil {
+		return fmt.Errorf("policy: save adapters: %w", err)
+	}
+	return os.WriteFile(filepath.Join(dir, AdapterConfigFile), js, 0o644)
+}
+
+// AdapterConfigJSON is the adapter_config.json of the model's adapters.
+func (m *Model) AdapterConfigJSON(base string) ([]byte, error) {
 	l := m.Decoder.LoRA
 	if l == nil {
-		return errors.New("policy: save adapters: the model has none")
+		return nil, errors.New("policy: the model has no adapters")
 	}
 	targets := l.Targets
 	if len(targets) == 0 {
@@ -53,27 +74,36 @@ func (m *Model) SaveAdapters(ctx context.Context, dir, base string) error {
 	js, err := json.MarshalIndent(adapterConfig{PEFTType: "LORA", TaskType: "CAUSAL_LM", R: l.Rank, LoRAAlpha: l.Alpha,
 		TargetModules: targets, Bias: "none", BaseModel: base, Inference: true}, "", "  ")
 	if err != nil {
-		return fmt.Errorf("policy: save adapters: %w", err)
+		return nil, fmt.Errorf("policy: adapter config: %w", err)
+	}
+	return append(js, '\n'), nil
+}
+
+// AdapterTensors are the adapter matrices under PEFT's names, streamed
+// from the variables when written.
+func (m *Model) AdapterTensors(ctx context.Context) ([]safetensors.Tensor, error) {
+	if m.Decoder.LoRA == nil {
+		return nil, errors.New("policy: the model has no adapters")
 	}
 	var ts []safetensors.Tensor
 	for _, p := range m.AdapterParams() {
 		if err := ctx.Err(); err != nil {
-			return err
+			return nil, err
 		}
-		vals, err := flatVariable(m.AdapterVariable(p.Name))
-		if err != nil {
-			return fmt.Errorf("policy: adapter %s: %w", p.Name, err)
+		v := m.AdapterVariable(p.Name)
+		if v == nil {
+			return nil, fmt.Errorf("policy: adapter %s missing", p.Name)
 		}
-		raw, _ := safetensors.EncodeFloat32(nil, vals, safetensors.F32) // F32 never fails
-		ts = append(ts, safetensors.Tensor{Name: peftPrefix + p.Name, DType: safetensors.F32, Shape: p.Shape, Data: raw})
+		ts = append(ts, safetensors.Tensor{Name: peftPrefix + p.Name, DType: safetensors.F32, Shape: p.Shape,
+			Write: safetensors.Float32Writer(safetensors.F32, func(fn func([]float32)) error {
+				t, err := v.Value()
+				if err != nil {
+					return err
+				}
+				return tensors.ConstFlatData(t, fn)
+			})})
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("policy: save adapters: %w", err)
-	}
-	if err := safetensors.Write(filepath.Join(dir, AdapterWeightsFile), ts, map[string]string{"format": "pt"}); err != nil {
-		return fmt.Errorf("policy: save adapters: %w", err)
-	}
-	return os.WriteFile(filepath.Join(dir, AdapterConfigFile), append(js, '\n'), 0o644)
+	return ts, nil
 }
 
 // LoadAdapters reads a PEFT LoRA adapter directory into m (replacing any

@@ -44,8 +44,12 @@ type Source struct {
 	Tokenizer string
 	// ChatTemplate: see LoadTemplate.
 	ChatTemplate string
-	// Seed of a random model.
+	// Seed of a random model, and of fresh adapters.
 	Seed uint64
+	// Adapter is a PEFT LoRA directory loaded on top of the model.
+	Adapter string
+	// LoRA, when set, adds fresh adapters to train (Model.AddAdapters).
+	LoRA *LoRA
 }
 
 // LoadTextModel builds a TextModel from src. Called twice with the same
@@ -87,6 +91,15 @@ func LoadTextModel(ctx context.Context, b compute.Backend, src Source) (*TextMod
 		return nil, fmt.Errorf("policy: tokenizer has %d tokens, model vocab_size %d", tok.VocabSize(), m.Config.VocabSize)
 	}
 	tmpl, err := LoadTemplate(src.ChatTemplate, dir)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case src.Adapter != "":
+		err = m.LoadAdapters(ctx, src.Adapter)
+	case src.LoRA != nil:
+		err = m.AddAdapters(*src.LoRA, src.Seed)
+	}
 	if err != nil {
 		return nil, err
 	}

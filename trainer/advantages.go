@@ -9,16 +9,17 @@ package trainer
 // on the last generated token, the return is the undiscounted (γ = 1)
 // reward-to-go, and the advantages are whitened over every valid token of
 // the whole rollout batch (no critic, no GAE). With NormalizeReward the
-// sequence rewards are first z-scored over the rollout batch (OpenRLHF's
-// normalize_reward divides by statistics the reward model stores; here
-// each batch's own are used, so nothing is carried between rollouts). The
-// variants differ only in how the sequence reward is baselined before it
-// is folded in:
+// sequence rewards are first z-scored by running statistics of every
+// reward of the run so far (RewardMoments; without them, by the batch's
+// own). OpenRLHF's normalize_reward divides a reward model's scores by a
+// mean and std stored with the model at its training; a rule reward or a
+// model without them is not normalised there. The variants differ only in
+// how the sequence reward is baselined before it is folded in:
 //
-//	reinforce           R
+//	reinforce           R                                       (then whitened)
 //	reinforce_baseline  R − mean(R of the prompt's group)       (then whitened)
-//	rloo                R − mean(R of the other samples)        (not whitened)
-//	grpo                (R − mean(group)) / (std(group) + 1e-9) (not whitened; std unbiased)
+//	rloo                R − mean(R of the other samples)        (then whitened, as the fork's OpenRLHF whitens every estimator)
+//	grpo, group_norm    (R − mean(group)) / (std(group) + 1e-9) (not whitened; std unbiased)
 //
 // All matrices are [batch][tokens] over the generated tokens of each sample,
 // padded on the right; mask[b][t] marks real tokens.
@@ -36,6 +37,7 @@ const (
 	ReinforceBaseline Estimator = "reinforce_baseline"
 	RLOO              Estimator = "rloo"
 	GRPO              Estimator = "grpo"
+	GroupNorm         Estimator = "group_norm" // later OpenRLHF's name of grpo
 )
 
 // KLEstimator names a per-token KL estimate.
@@ -73,22 +75,42 @@ func TokenKL(logp, refLogp [][]float64, mask [][]bool, est KLEstimator) [][]floa
 // (R − mean) / (std + 1e-8), population std. A batch whose rewards are all
 // equal becomes all zeros.
 func NormalizeRewards(rewards []float64) []float64 {
-	out := make([]float64, len(rewards))
-	if len(rewards) == 0 {
-		return out
+	return RewardMoments{}.Add(rewards).Normalize(rewards)
+}
+
+// RewardMoments are running statistics of rewards (Welford's update):
+// count, mean and the sum of squared deviations M2.
+type RewardMoments struct {
+	Count int     `json:"count"`
+	Mean  float64 `json:"mean"`
+	M2    float64 `json:"m2"`
+}
+
+// Add returns the moments with xs added.
+func (m RewardMoments) Add(xs []float64) RewardMoments {
+	for _, x := range xs {
+		m.Count++
+		d := x - m.Mean
+		m.Mean += d / float64(m.Count)
+		m.M2 += d * (x - m.Mean)
 	}
-	mean := 0.0
-	for _, r := range rewards {
-		mean += r
+	return m
+}
+
+// Std is the population standard deviation (0 without data).
+func (m RewardMoments) Std() float64 {
+	if m.Count == 0 {
+		return 0
 	}
-	mean /= float64(len(rewards))
-	ss := 0.0
-	for _, r := range rewards {
-		ss += (r - mean) * (r - mean)
-	}
-	std := math.Sqrt(ss / float64(len(rewards)))
-	for i, r := range rewards {
-		out[i] = (r - mean) / (std + 1e-8)
+	return math.Sqrt(math.Max(m.M2, 0) / float64(m.Count))
+}
+
+// Normalize returns (x − mean) / (std + 1e-8) for each x.
+func (m RewardMoments) Normalize(xs []float64) []float64 {
+	out := make([]float64, len(xs))
+	std := m.Std()
+	for i, x := range xs {
+		out[i] = (x - m.Mean) / (std + 1e-8)
 	}
 	return out
 }
@@ -124,7 +146,7 @@ func BaselineRewards(rewards []float64, n int, est Estimator) ([]float64, error)
 			for i, r := range group {
 				out[g+i] = r - (sum-r)/float64(n-1)
 			}
-		case GRPO:
+		case GRPO, GroupNorm:
 			ss := 0.0
 			for _, r := range group {
 				ss += (r - mean) * (r - mean)
@@ -229,10 +251,12 @@ type AdvantageOptions struct {
 	Gamma     float64
 	ClipLo    float64
 	ClipHi    float64
-	// NormalizeReward z-scores the sequence rewards over the rollout batch
-	// before the baseline and the clipping, so Beta weighs the KL against a
-	// reward of unit scale whatever the reward model's scale.
+	// NormalizeReward z-scores the sequence rewards before the baseline and
+	// the clipping, so Beta weighs the KL against a reward of unit scale
+	// whatever the reward model's scale: by RewardStats when given (the
+	// run's running moments, this batch included), else by the batch's own.
 	NormalizeReward bool
+	RewardStats     *RewardMoments
 }
 
 // Advantages computes per-token advantages [B][T] and the per-token KL
@@ -240,7 +264,10 @@ type AdvantageOptions struct {
 func Advantages(in AdvantageInputs, opts AdvantageOptions) (adv, kl [][]float64, err error) {
 	kl = TokenKL(in.LogProbs, in.RefLogProbs, in.Mask, opts.KL)
 	rewards := in.Rewards
-	if opts.NormalizeReward {
+	switch {
+	case opts.NormalizeReward && opts.RewardStats != nil:
+		rewards = opts.RewardStats.Normalize(rewards)
+	case opts.NormalizeReward:
 		rewards = NormalizeRewards(rewards)
 	}
 	seq, err := BaselineRewards(rewards, in.GroupSize, opts.Estimator)
@@ -252,10 +279,10 @@ func Advantages(in AdvantageInputs, opts AdvantageOptions) (adv, kl [][]float64,
 		beta = 0
 	}
 	returns := Returns(TokenRewards(kl, in.Mask, seq, beta, opts.ClipLo, opts.ClipHi), in.Mask, opts.Gamma)
-	if opts.Estimator == Reinforce || opts.Estimator == ReinforceBaseline {
-		return Whiten(returns, in.Mask), kl, nil
+	if opts.Estimator == GRPO || opts.Estimator == GroupNorm {
+		return returns, kl, nil
 	}
-	return returns, kl, nil
+	return Whiten(returns, in.Mask), kl, nil
 }
 
 func zerosLike(x [][]float64) [][]float64 {

@@ -69,10 +69,17 @@ type PolicyTrainer struct {
 	update *model.Exec
 }
 
-// PolicyTrainVars lists the policy's trainable variables (every weight;
-// matrices get weight decay).
+// PolicyTrainVars lists the policy's trainable variables: its LoRA
+// adapters when it has some (the base stays frozen), else every weight;
+// matrices get weight decay.
 func PolicyTrainVars(m *policy.Model) []optim.TrainVar {
 	var vars []optim.TrainVar
+	if m.Decoder.LoRA != nil {
+		for _, p := range m.AdapterParams() {
+			vars = append(vars, optim.TrainVar{Name: p.Name, Var: m.AdapterVariable(p.Name), Decay: true})
+		}
+		return vars
+	}
 	for _, p := range m.Config.Params() {
 		v := m.Store.GetVariable(policy.VariablePath(m.Decoder.Scope, p.Name))
 		vars = append(vars, optim.TrainVar{Name: p.Name, Var: v, Decay: p.Kind == policy.KindMatrix})

@@ -49,7 +49,7 @@ func alignedRows(vals [][]float64, s int) [][]float32 {
 // completionLogProbs scores sequences with a model at a sampling
 // temperature and returns, for each, the log-probs of its last compLen[i]
 // tokens, micro-batched.
-func completionLogProbs(m *policy.Model, seqs [][]int32, compLen []int, pad int32, micro int, temperature float64) ([][]float64, error) {
+func completionLogProbs(score func(policy.Batch, float64) (*tensors.Tensor, error), seqs [][]int32, compLen []int, pad int32, micro int, temperature float64) ([][]float64, error) {
 	out := make([][]float64, len(seqs))
 	for lo := 0; lo < len(seqs); lo += micro {
 		hi := min(lo+micro, len(seqs))
@@ -63,7 +63,7 @@ func completionLogProbs(m *policy.Model, seqs [][]int32, compLen []int, pad int3
 		for len(rows) < micro {
 			rows = append(rows, []int32{pad})
 		}
-		t, err := m.TemperedLogProbs(leftPadTo(rows, pad, s), temperature)
+		t, err := score(leftPadTo(rows, pad, s), temperature)
 		if err != nil {
 			return nil, err
 		}

@@ -117,11 +117,11 @@ func (t *PolicyTrainer) scoreExperience(exp *Experience) error {
 	pad, micro, temp := t.Actor.PadID(), t.Settings.MicroBatchSize, t.Settings.Sampling.Temperature
 	var err error
 	if t.Settings.RescoreOld {
-		if exp.OldLogp, err = completionLogProbs(t.Actor.Model, exp.Seqs, exp.CompLen, pad, micro, temp); err != nil {
+		if exp.OldLogp, err = completionLogProbs(t.Actor.Model.TemperedLogProbs, exp.Seqs, exp.CompLen, pad, micro, temp); err != nil {
 			return fmt.Errorf("trainer: old log-probs: %w", err)
 		}
 	}
-	if exp.RefLogp, err = completionLogProbs(t.Ref, exp.Seqs, exp.CompLen, pad, micro, temp); err != nil {
+	if exp.RefLogp, err = completionLogProbs(t.Ref.BaseTemperedLogProbs, exp.Seqs, exp.CompLen, pad, micro, temp); err != nil {
 		return fmt.Errorf("trainer: reference log-probs: %w", err)
 	}
 	exp.ScoreTime = time.Since(start)

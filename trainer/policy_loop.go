@@ -96,8 +96,8 @@ func TrainPolicy(ctx context.Context, cfg configs.Policy, run *rundir.Run, opts 
 	if err := lp.run(ctx); err != nil {
 		return err
 	}
-	dir := filepath.Join(run.Dir, PolicyModelDir)
-	if err := policy.SaveTextModel(ctx, t.Actor, dir); err != nil {
+	dir, err := SaveFinalPolicy(ctx, t.Actor, run.Dir)
+	if err != nil {
 		return err
 	}
 	fmt.Fprintf(log, "train-policy: %d rollouts done; policy saved to %s\n", t.Cursor.Step, dir)
@@ -134,14 +134,21 @@ func newPolicyLoop(ctx context.Context, cfg configs.Policy, run *rundir.Run, b c
 	if ck != nil {
 		// The actor (architecture, weights, tokenizer) comes from the
 		// checkpoint; the reference is the run's starting model.
-		if actor, err = LoadCheckpointModel(ctx, modelAt(ctx, b, cfg.Seed), ck); err != nil {
+		if actor, err = LoadCheckpointModel(ctx, modelAt(ctx, b, cfg.Seed), baseModel(ctx, b, cfg.Model, cfg.Seed), ck); err != nil {
 			return nil, err
 		}
 		if actor.Model.Config.String() != ref.Config.String() {
 			return nil, fmt.Errorf("trainer: checkpoint %s has another architecture than model %s", ck.Dir, cfg.Model.Path+cfg.Model.InitConfig)
 		}
-	} else if ref, err = refModel(ctx, b, cfg); err != nil {
-		return nil, err
+	} else if actor.Model.Decoder.LoRA == nil {
+		if ref, err = refModel(ctx, b, cfg); err != nil {
+			return nil, err
+		}
+	}
+	if actor.Model.Decoder.LoRA != nil {
+		// The reference is the actor itself scored with its adapters off
+		// (policy.Model.BaseTemperedLogProbs): no second copy of the base.
+		ref = actor.Model
 	}
 	rw, err := newRewarder(ctx, cfg, b, runner)
 	if err != nil {
@@ -180,6 +187,15 @@ func newPolicyLoop(ctx context.Context, cfg configs.Policy, run *rundir.Run, b c
 	}
 	fmt.Fprintf(log, "train-policy: resumed from %s at step %d\n", ck.Dir, t.Cursor.Step)
 	return l, run.Metrics.TruncateAfter(t.Cursor.Step)
+}
+
+// baseModel loads the run's model without fresh adapters, for an adapted
+// checkpoint's adapters to go on.
+func baseModel(ctx context.Context, b compute.Backend, m configs.Model, seed int64) func() (*policy.TextModel, error) {
+	return func() (*policy.TextModel, error) {
+		m.LoRARank, m.Adapter = 0, ""
+		return LoadPolicyModel(ctx, b, m, seed)
+	}
 }
 
 // modelAt loads the text model of a Hugging Face directory.

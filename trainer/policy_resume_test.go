@@ -72,6 +72,13 @@ func randomHead(d int) []float32 {
 
 func runPolicy(t *testing.T, cfg configs.Policy, dir string, stopAfter int) error {
 	t.Helper()
+	return runPolicyWith(t, cfg, dir, stopAfter, newTestRunner(t))
+}
+
+// runPolicyWith runs train-policy in dir on runner, cancelled (as SIGINT
+// does) after step stopAfter (-1: never).
+func runPolicyWith(t *testing.T, cfg configs.Policy, dir string, stopAfter int, runner JobRunner) error {
+	t.Helper()
 	run, err := rundir.Create(rundir.Options{Dir: dir, Name: "p", Backend: "go"})
 	if err != nil {
 		t.Fatal(err)
@@ -79,7 +86,7 @@ func runPolicy(t *testing.T, cfg configs.Policy, dir string, stopAfter int) erro
 	defer run.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	return TrainPolicy(ctx, cfg, run, PolicyRunOptions{Quiet: true, Backend: backend.MustOpenGo(), Runner: newTestRunner(t),
+	return TrainPolicy(ctx, cfg, run, PolicyRunOptions{Quiet: true, Backend: backend.MustOpenGo(), Runner: runner,
 		OnStep: func(step int, _ map[string]float64) {
 			if step == stopAfter {
 				cancel()

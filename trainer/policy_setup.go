@@ -20,7 +20,15 @@ import (
 // and the frozen reference).
 func LoadPolicyModel(ctx context.Context, b compute.Backend, m configs.Model, seed int64) (*policy.TextModel, error) {
 	return policy.LoadTextModel(ctx, b, policy.Source{Path: m.Path, InitConfig: m.InitConfig, Tokenizer: m.Tokenizer,
-		ChatTemplate: m.ChatTemplate, Seed: uint64(seed)})
+		ChatTemplate: m.ChatTemplate, Seed: uint64(seed), Adapter: m.Adapter, LoRA: loraOf(m)})
+}
+
+// loraOf is the model section's fresh adapters (nil without lora_rank).
+func loraOf(m configs.Model) *policy.LoRA {
+	if m.LoRARank <= 0 {
+		return nil
+	}
+	return &policy.LoRA{Rank: m.LoRARank, Alpha: m.LoRAAlpha, Targets: m.TargetModules}
 }
 
 // WriteModelWeights writes m's weights as one float32 safetensors file,

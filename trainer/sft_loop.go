@@ -44,8 +44,8 @@ func TrainSFT(ctx context.Context, cfg configs.SFT, run *rundir.Run, opts SFTRun
 	if err := runner.run(ctx); err != nil {
 		return err
 	}
-	dir := filepath.Join(run.Dir, PolicyModelDir)
-	if err := policy.SaveTextModel(ctx, t.Model, dir); err != nil {
+	dir, err := SaveFinalPolicy(ctx, t.Model, run.Dir)
+	if err != nil {
 		return err
 	}
 	fmt.Fprintf(st.log, "sft: %d steps done; policy saved to %s\n", t.Cursor.Step, dir)
@@ -68,7 +68,7 @@ func newSFTLoop(ctx context.Context, cfg configs.SFT, run *rundir.Run, st loopSt
 	var tm *policy.TextModel
 	var err error
 	if st.ck != nil {
-		tm, err = LoadCheckpointModel(ctx, modelAt(ctx, st.b, cfg.Seed), st.ck)
+		tm, err = LoadCheckpointModel(ctx, modelAt(ctx, st.b, cfg.Seed), baseModel(ctx, st.b, cfg.Model, cfg.Seed), st.ck)
 	} else {
 		tm, err = LoadPolicyModel(ctx, st.b, cfg.Model, cfg.Seed)
 	}

@@ -241,3 +241,32 @@ func (rm *RewardModel) WriteWeights(ctx context.Context, w io.Writer) error {
 	}
 	return safetensors.WriteTo(w, ts, map[string]string{"format": "pt"})
 }
+
+// WriteHead writes the value head alone (HeadWeightName [1, D] and
+// HeadBiasName [1], float32) as a safetensors file.
+func (rm *RewardModel) WriteHead(w io.Writer) error {
+	hw, hb, err := rm.HeadParams()
+	if err != nil {
+		return err
+	}
+	ts := []safetensors.Tensor{f32Tensor(HeadWeightName, hw, []int{1, len(hw)}), f32Tensor(HeadBiasName, []float32{hb}, []int{1})}
+	return safetensors.WriteTo(w, ts, map[string]string{"format": "pt"})
+}
+
+// LoadHead sets the value head from a file written by WriteHead.
+func (rm *RewardModel) LoadHead(path string) error {
+	f, err := safetensors.Open(path)
+	if err != nil {
+		return fmt.Errorf("rewards: value head: %w", err)
+	}
+	defer f.Close()
+	w, err := f.Float32(HeadWeightName)
+	if err != nil {
+		return fmt.Errorf("rewards: value head %s: %w", path, err)
+	}
+	b, err := f.Float32(HeadBiasName)
+	if err != nil || len(b) != 1 {
+		return fmt.Errorf("rewards: value head %s: bias: want one value (%v)", path, err)
+	}
+	return rm.SetHead(w, b[0])
+}

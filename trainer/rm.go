@@ -55,11 +55,20 @@ type RMTrainer struct {
 }
 
 // RMTrainVars lists the reward model's trainable variables: every backbone
-// weight the reward reads (rewards.BackboneParams) and the head.
+// weight the reward reads (rewards.BackboneParams), or its LoRA adapters
+// when it has some, and the head.
 // Matrices and the head weight get weight decay; biases and norms do not.
 func RMTrainVars(rm *rewards.RewardModel) []optim.TrainVar {
 	var vars []optim.TrainVar
 	bb := rm.Backbone
+	if bb.Decoder.LoRA != nil { // adapters on a frozen backbone
+		for _, p := range bb.AdapterParams() {
+			vars = append(vars, optim.TrainVar{Name: p.Name, Var: bb.AdapterVariable(p.Name), Decay: true})
+		}
+		return append(vars,
+			optim.TrainVar{Name: rewards.HeadWeightName, Var: rm.HeadWeight(), Decay: true},
+			optim.TrainVar{Name: rewards.HeadBiasName, Var: rm.HeadBias()})
+	}
 	for _, p := range rewards.BackboneParams(bb.Config) {
 		v := bb.Store.GetVariable(policy.VariablePath(bb.Decoder.Scope, p.Name))
 		vars = append(vars, optim.TrainVar{Name: p.Name, Var: v, Decay: p.Kind == policy.KindMatrix})

@@ -6,6 +6,8 @@ import (
 	"io"
 
 	"acecoder/checkpoints"
+	"acecoder/policy"
+	"acecoder/policy/safetensors"
 )
 
 // Checkpoint files and state keys of a reward-model run. The model files
@@ -14,6 +16,9 @@ import (
 const (
 	RMWeightsFile   = "model.safetensors"
 	RMOptimizerFile = "optimizer.safetensors"
+	// RMHeadFile holds the value head of an adapted reward model, whose
+	// checkpoint carries the adapters instead of the weights.
+	RMHeadFile = "value_head.safetensors"
 )
 
 // rmModelState records how the checkpoint's model renders text; a resumed
@@ -47,8 +52,24 @@ func (t *RMTrainer) CheckpointContent(ctx context.Context, tokFiles map[string][
 	}
 	files := []checkpoints.File{
 		{Name: "config.json", Write: checkpoints.Bytes(cfgJSON)},
-		{Name: RMWeightsFile, Write: func(w io.Writer) error { return t.RM.WriteWeights(ctx, w) }},
 		{Name: RMOptimizerFile, Write: t.Opt.WriteState},
+	}
+	if bb := t.RM.Backbone; bb.Decoder.LoRA != nil {
+		js, err := bb.AdapterConfigJSON(bb.SourceDir)
+		if err != nil {
+			return checkpoints.Content{}, err
+		}
+		files = append(files, checkpoints.File{Name: policy.AdapterConfigFile, Write: checkpoints.Bytes(js)},
+			checkpoints.File{Name: policy.AdapterWeightsFile, Write: func(w io.Writer) error {
+				ts, err := bb.AdapterTensors(ctx)
+				if err != nil {
+					return err
+				}
+				return safetensors.WriteTo(w, ts, map[string]string{"format": "pt"})
+			}},
+			checkpoints.File{Name: RMHeadFile, Write: t.RM.WriteHead})
+	} else {
+		files = append(files, checkpoints.File{Name: RMWeightsFile, Write: func(w io.Writer) error { return t.RM.WriteWeights(ctx, w) }})
 	}
 	for _, name := range []string{"tokenizer.json", "tokenizer_config.json"} {
 		if data, ok := tokFiles[name]; ok {

@@ -75,6 +75,14 @@ func TrainRM(ctx context.Context, cfg configs.RM, run *rundir.Run, opts RMRunOpt
 	if err := runner.run(ctx); err != nil {
 		return err
 	}
+	if bb := t.RM.Backbone; bb.Decoder.LoRA != nil {
+		if err := bb.SaveAdapters(ctx, filepath.Join(run.Dir, PolicyAdapterDir), bb.SourceDir); err != nil {
+			return err
+		}
+		if err := bb.MergeAdapters(); err != nil {
+			return err
+		}
+	}
 	dir := filepath.Join(run.Dir, RMModelDir)
 	if err := t.RM.Save(ctx, dir); err != nil {
 		return err

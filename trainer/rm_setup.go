@@ -27,8 +27,46 @@ func LoadRMFromConfig(ctx context.Context, b compute.Backend, m configs.Model, s
 		if err := ck.DecodeState("model", &st); err != nil {
 			return nil, err
 		}
+		if ck.Has(policy.AdapterConfigFile) {
+			return adaptedRMFromCheckpoint(ctx, b, m, seed, ck)
+		}
 		return rewards.LoadRM(ctx, b, ck.Dir, rewards.RMLoadOptions{ChatTemplate: st.ChatTemplate, Seed: uint64(seed)})
 	}
+	rm, err := baseRM(ctx, b, m, seed)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case m.Adapter != "":
+		err = rm.Backbone.LoadAdapters(ctx, m.Adapter)
+	case m.LoRARank > 0:
+		err = rm.Backbone.AddAdapters(*loraOf(m), uint64(seed))
+	}
+	return rm, err
+}
+
+// adaptedRMFromCheckpoint is the run's base reward model with a
+// checkpoint's adapters and value head.
+func adaptedRMFromCheckpoint(ctx context.Context, b compute.Backend, m configs.Model, seed int64, ck *checkpoints.Checkpoint) (*rewards.RewardModel, error) {
+	rm, err := baseRM(ctx, b, m, seed)
+	if err != nil {
+		return nil, err
+	}
+	if err := rm.Backbone.LoadAdapters(ctx, ck.Dir); err != nil {
+		return nil, err
+	}
+	path, err := ck.Path(RMHeadFile)
+	if err != nil {
+		return nil, err
+	}
+	return rm, rm.LoadHead(path)
+}
+
+// baseRM is the model section's reward model without adapters: model.path
+// (a Hugging Face directory; its value head is loaded when present) or a
+// seeded random model of model.init_config (with model.tokenizer, or the
+// untrained byte-level tokenizer).
+func baseRM(ctx context.Context, b compute.Backend, m configs.Model, seed int64) (*rewards.RewardModel, error) {
 	tok, err := policy.LoadTokenizer(m.Tokenizer)
 	if err != nil {
 		return nil, err

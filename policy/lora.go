@@ -86,12 +86,25 @@ type AdapterParam struct {
 // AdapterParams lists the adapter matrices of the model's LoRA config, in
 // Config.Params order (nil without adapters).
 func (m *Model) AdapterParams() []AdapterParam {
-	l := m.Decoder.LoRA
-	if l == nil {
+	if m.Decoder.LoRA == nil {
 		return nil
 	}
+	return adapterParams(m.Config, *m.Decoder.LoRA)
+}
+
+// AdapterShapes are the shapes of the adapter matrices l gives a model of
+// config c (for memory planning).
+func AdapterShapes(c *Config, l LoRA) [][]int {
+	var out [][]int
+	for _, p := range adapterParams(c, l) {
+		out = append(out, p.Shape)
+	}
+	return out
+}
+
+func adapterParams(c *Config, l LoRA) []AdapterParam {
 	var out []AdapterParam
-	for _, p := range m.Config.Params() {
+	for _, p := range c.Params() {
 		linear, ok := strings.CutSuffix(p.Name, ".weight")
 		if !ok || p.Kind != KindMatrix || !l.targets(linear) {
 			continue

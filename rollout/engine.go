@@ -107,7 +107,7 @@ func New(m *policy.Model) (*Engine, error) {
 	if m == nil || m.Backend == nil {
 		return nil, errors.New("rollout: model without a backend")
 	}
-	e := &Engine{model: m, stack: matrixBytes(m.Config) <= StackLimit}
+	e := &Engine{model: m, stack: MatrixBytes(m.Config) <= StackLimit}
 	return e, e.build()
 }
 
@@ -146,8 +146,9 @@ func stackedInputs(in []*Node) *policy.Stacked {
 	return policy.StackedFromInputs(in)
 }
 
-// matrixBytes is the size of a config's matrices in float32.
-func matrixBytes(c *policy.Config) int64 {
+// MatrixBytes is the size of a config's matrices in float32: what the
+// engine's stacked copy holds.
+func MatrixBytes(c *policy.Config) int64 {
 	var n int64
 	for _, p := range c.Params() {
 		if p.Kind == policy.KindMatrix {

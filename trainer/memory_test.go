@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +16,7 @@ import (
 	"acecoder/backend"
 	"acecoder/configs"
 	"acecoder/internal/cli"
+	"acecoder/plan"
 	"acecoder/policy"
 	"acecoder/rewards"
 )
@@ -171,40 +171,19 @@ func memoryProbe(t *testing.T, probe string, steps int) (perStep []float64, peak
 	return perStep, peak
 }
 
-// TestMemoryRMSteps trains the mid-size reward model for 10 steps and
-// checks the peak RSS against a budget built from the parts, and that RSS
-// stops growing after the first steps (it would, with a leak per step).
-//
-// Budget: an optimiser step reads the weights, gradient accumulators and
-// two Adam moments (16 bytes per parameter) and writes new ones (16 more);
-// activations of one micro-batch (8 sequences × 128 tokens) kept for the
-// backward pass, about 20·D + 3·FF float32 per token and layer; the
-// collector's headroom (cli.GCPercent); 400 MiB for the Go runtime, the
-// test binary and the compiled graphs.
+// TestMemoryRMSteps trains the mid-size reward model for 10 steps: its
+// peak RSS must lie within 25% of plan.Estimate, and RSS must stay flat
+// once the heap has reached its working size.
 func TestMemoryRMSteps(t *testing.T) {
-	cfg := loadMid(t)
-	p := params(rewards.BackboneParams(cfg))
-	checkMemory(t, "rm", 10, map[string]float64{
-		"optimiser state (32 B/param)": 32 * p,
-		"activations":                  activations(cfg, 8*128),
-	})
+	checkMemory(t, "rm", 10, plan.Run{Kind: "rm", Model: loadMid(t), MicroBatch: 8, SeqLen: 128})
 }
 
-// TestMemoryPolicySteps runs 8 Reinforce++ rollouts and updates of the
-// mid-size model. Budget, beyond the optimiser state as above: the frozen
-// reference (4 B/param), the sampler's stacked copy of the matrices
-// (4 B/param), activations of a micro-batch of 4 sequences (≤ 128 tokens)
-// and its logits over the 32k vocabulary with the log-softmax's
-// intermediates (4 tensors).
+// TestMemoryPolicySteps does the same for 8 Reinforce++ rollouts and
+// updates (4 prompts × 4 samples, decoded together, micro-batches of 4
+// sequences of up to 128 tokens).
 func TestMemoryPolicySteps(t *testing.T) {
-	cfg := loadMid(t)
-	p := params(cfg.Params())
-	checkMemory(t, "policy", 8, map[string]float64{
-		"optimiser state (32 B/param)": 32 * p,
-		"reference and stacked copy":   8 * p,
-		"activations":                  activations(cfg, 4*128),
-		"logits":                       4 * 4 * 128 * float64(cfg.VocabSize) * 4,
-	})
+	checkMemory(t, "policy", 8, plan.Run{Kind: "policy", Model: loadMid(t), MicroBatch: 4, SeqLen: 128,
+		RolloutRows: 16, RolloutLen: 128})
 }
 
 func loadMid(t *testing.T) *policy.Config {
@@ -215,46 +194,22 @@ func loadMid(t *testing.T) *policy.Config {
 	return cfg
 }
 
-// params counts the scalars of ps.
-func params(ps []policy.Param) float64 {
-	n := 0.0
-	for _, p := range ps {
-		k := 1.0
-		for _, d := range p.Shape {
-			k *= float64(d)
-		}
-		n += k
-	}
-	return n
-}
-
-// activations is the float32 bytes kept for the backward pass of tokens
-// tokens: about 20·D + 3·FF per token and layer.
-func activations(c *policy.Config, tokens int) float64 {
-	return float64(tokens*c.NumHiddenLayers*(20*c.HiddenSize+3*c.IntermediateSize)) * 4
-}
-
 // checkMemory runs probe for steps steps and checks its peak RSS against
-// the sum of parts (bytes) plus the collector's headroom (cli.GCPercent)
-// and 400 MiB for the Go runtime, the test binary and compiled graphs, and
-// that RSS stays flat once the heap has reached its working size: a leak
-// of one weight-sized tensor per step (147 MiB here) would grow it by
-// more than the 10% allowed over the last steps.
-func checkMemory(t *testing.T, probe string, steps int, parts map[string]float64) {
+// plan.Estimate (within 25%), and that RSS stays flat once the heap has
+// reached its working size: a leak of one weight-sized tensor per step
+// (147 MiB here) would grow it by more than the 10% allowed.
+func checkMemory(t *testing.T, probe string, steps int, run plan.Run) {
 	perStep, peak := memoryProbe(t, probe, steps)
 	const mib = 1 << 20
-	sum := 0.0
-	for _, v := range parts {
-		sum += v
-	}
-	budget := sum/mib*(1+cli.GCPercent/100.0) + 400
+	parts := plan.Estimate(run)
+	est := float64(plan.Total(parts)) / mib
 	t.Logf("%s, mid-size model: RSS after each step %.0f MiB, peak %.0f MiB", probe, perStep, peak)
-	for _, k := range slices.Sorted(maps.Keys(parts)) {
-		t.Logf("  budget part %s: %.0f MiB", k, parts[k]/mib)
+	for _, p := range parts {
+		t.Logf("  estimate: %-32s %6.0f MiB", p.Name, float64(p.Bytes)/mib)
 	}
-	t.Logf("  budget %.0f MiB (GC headroom %d%%, base 400 MiB)", budget, cli.GCPercent)
-	if peak > budget {
-		t.Errorf("peak RSS %.0f MiB exceeds the budget of %.0f MiB", peak, budget)
+	t.Logf("  estimate: total %.0f MiB (peak / estimate = %.2f)", est, peak/est)
+	if peak > 1.25*est || peak < 0.75*est {
+		t.Errorf("peak RSS %.0f MiB is not within 25%% of the estimate %.0f MiB", peak, est)
 	}
 	early := slices.Max(perStep[1:min(5, len(perStep))])
 	if last := perStep[len(perStep)-1]; last > early*1.1 {

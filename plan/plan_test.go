@@ -1,0 +1,65 @@
+package plan
+
+import (
+	"path/filepath"
+	"testing"
+
+	"acecoder/policy"
+)
+
+func TestParseBytes(t *testing.T) {
+	tests := []struct {
+		in   string
+		want int64
+		err  bool
+	}{
+		{in: "80GiB", want: 80 << 30}, {in: "24 GiB", want: 24 << 30}, {in: "512MiB", want: 512 << 20},
+		{in: "1.5G", want: 3 << 29}, {in: "2TiB", want: 2 << 40}, {in: "80", err: true}, {in: "-1GiB", err: true}, {in: "GiB", err: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.in, func(t *testing.T) {
+			got, err := ParseBytes(tc.in)
+			if (err != nil) != tc.err || (!tc.err && got != tc.want) {
+				t.Fatalf("ParseBytes(%q) = %d, %v; want %d, error %v", tc.in, got, err, tc.want, tc.err)
+			}
+		})
+	}
+}
+
+// TestEstimateLoRA: the LoRA plan drops the reference and the sampler's
+// copy, and its optimiser term follows the adapters' shapes.
+func TestEstimateLoRA(t *testing.T) {
+	c, err := policy.LoadConfig(filepath.Join("..", "testdata", "models", "qwen2-0.5b-shape", "config.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := Run{Kind: "policy", Model: c, MicroBatch: 2, SeqLen: 256, RolloutRows: 4, RolloutLen: 256}
+	full := parts(Estimate(r))
+	l := policy.LoRA{Rank: 16, Alpha: 32}
+	r.LoRA = &l
+	lora := parts(Estimate(r))
+	if _, ok := lora["reference policy"]; ok {
+		t.Error("a LoRA run holds no reference copy")
+	}
+	if _, ok := full["reference policy"]; !ok {
+		t.Error("a full fine-tuning run holds a reference copy")
+	}
+	adapters := int64(0)
+	for _, s := range policy.AdapterShapes(c, l) {
+		adapters += int64(s[0] * s[1])
+	}
+	if lora["LoRA adapters"] != 4*adapters || lora["optimizer state and step"] != 28*adapters {
+		t.Errorf("adapters %d B, optimiser %d B; want %d and %d", lora["LoRA adapters"], lora["optimizer state and step"], 4*adapters, 28*adapters)
+	}
+	if Total(Estimate(r)) >= Total(Estimate(Run{Kind: "policy", Model: c, MicroBatch: 2, SeqLen: 256, RolloutRows: 4, RolloutLen: 256})) {
+		t.Error("LoRA should need less memory than full fine-tuning")
+	}
+}
+
+func parts(ps []Part) map[string]int64 {
+	out := map[string]int64{}
+	for _, p := range ps {
+		out[p.Name] = p.Bytes
+	}
+	return out
+}

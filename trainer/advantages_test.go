@@ -274,3 +274,97 @@ func TestKLInLossLeavesRewardUnpenalised(t *testing.T) {
 		}
 	}
 }
+
+// RLOO advantages are whitened as the fork's OpenRLHF whitens every
+// estimator. Hand-worked with no KL and γ = 1: rewards [1, 0 | 0.5, 0.5]
+// give leave-one-out values [1, −1, 0, 0] on every token of each sample
+// (lengths 3, 1, 2, 3); over the 9 tokens the mean is 2/9 and the
+// population std 4√2/9.
+func TestRLOOWhitenedByHand(t *testing.T) {
+	in := AdvantageInputs{LogProbs: testLogp, RefLogProbs: testRef, Mask: testMask, Rewards: []float64{1, 0, 0.5, 0.5}, GroupSize: 2}
+	adv, _, err := Advantages(in, AdvantageOptions{Estimator: RLOO, KL: K1, Beta: 0, Gamma: 1, ClipLo: -10, ClipHi: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := 4 * math.Sqrt2
+	want := []float64{7 / s, -11 / s, -2 / s, -2 / s}
+	for b := range adv {
+		for i := range adv[b] {
+			w := 0.0
+			if testMask[b][i] {
+				w = want[b]
+			}
+			if math.Abs(adv[b][i]-w) > 1e-6 {
+				t.Errorf("adv[%d][%d] = %v, want %v", b, i, adv[b][i], w)
+			}
+		}
+	}
+}
+
+// group_norm is later OpenRLHF's name of grpo: the same advantages, not
+// whitened.
+func TestGroupNormIsGRPO(t *testing.T) {
+	in := AdvantageInputs{LogProbs: testLogp, RefLogProbs: testRef, Mask: testMask, Rewards: []float64{1, 0, 0.5, 0.25}, GroupSize: 2}
+	opts := AdvantageOptions{Estimator: GRPO, KL: K1, Beta: 0.1, Gamma: 1, ClipLo: -10, ClipHi: 10}
+	a, _, err := Advantages(in, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.Estimator = GroupNorm
+	b, _, err := Advantages(in, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range a {
+		for j := range a[i] {
+			if a[i][j] != b[i][j] {
+				t.Fatalf("adv[%d][%d]: grpo %v, group_norm %v", i, j, a[i][j], b[i][j])
+			}
+		}
+	}
+}
+
+func TestRewardMomentsByHand(t *testing.T) {
+	m := RewardMoments{}.Add([]float64{1, 3})
+	if m.Count != 2 || !near(m.Mean, 2) || !near(m.Std(), 1) {
+		t.Errorf("after [1 3]: %+v std %v, want mean 2 std 1", m, m.Std())
+	}
+	m = m.Add([]float64{5})
+	if m.Count != 3 || !near(m.Mean, 3) || !near(m.Std(), math.Sqrt(8.0/3)) {
+		t.Errorf("after [5]: %+v std %v, want mean 3 std √(8/3)", m, m.Std())
+	}
+	got := m.Normalize([]float64{5, 3})
+	if !near(got[0], 2/(math.Sqrt(8.0/3)+1e-8)) || got[1] != 0 {
+		t.Errorf("Normalize = %v", got)
+	}
+	if s := (RewardMoments{}).Std(); s != 0 {
+		t.Errorf("empty std %v", s)
+	}
+}
+
+// With running statistics the advantages are those of the rewards
+// normalised by them, not by the batch's own.
+func TestAdvantagesRunningNormalization(t *testing.T) {
+	in := AdvantageInputs{LogProbs: testLogp, RefLogProbs: testRef, Mask: testMask, Rewards: []float64{1, 0, 0.5, 0.25}, GroupSize: 2}
+	stats := RewardMoments{}.Add([]float64{4, 4, 5, 3}).Add(in.Rewards)
+	opts := AdvantageOptions{Estimator: Reinforce, KL: K1, Beta: 0.1, Gamma: 1, ClipLo: -10, ClipHi: 10, NormalizeReward: true, RewardStats: &stats}
+	got, _, err := Advantages(in, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pre := in
+	pre.Rewards = stats.Normalize(in.Rewards)
+	want, _, _ := Advantages(pre, AdvantageOptions{Estimator: Reinforce, KL: K1, Beta: 0.1, Gamma: 1, ClipLo: -10, ClipHi: 10})
+	opts.RewardStats = nil
+	batch, _, _ := Advantages(in, opts)
+	for b := range got {
+		for i := range got[b] {
+			if !near(got[b][i], want[b][i]) {
+				t.Errorf("adv[%d][%d] = %v, want %v", b, i, got[b][i], want[b][i])
+			}
+		}
+	}
+	if near(got[0][0], batch[0][0]) {
+		t.Error("running and batch statistics should give different advantages here")
+	}
+}

@@ -41,7 +41,7 @@ func TestPolicyLossMatchesPlainLoop(t *testing.T) {
 	mask := [][]float32{{1, 1, 1, 0}, {1, 1, 0, 0}, {1, 1, 1, 1}}
 	b := backend.MustOpenGo()
 	out, err := graph.ExecOnceN(b, func(lp, o, a, m *graph.Node) (*graph.Node, *graph.Node) {
-		return PolicyLoss(lp, o, a, m, 0.2)
+		return PolicyLoss(lp, o, a, m, 0.2, SeqMeanTokenMean)
 	}, tensors.FromValue(logp), tensors.FromValue(old), tensors.FromValue(adv), tensors.FromValue(mask))
 	if err != nil {
 		t.Fatal(err)
@@ -63,7 +63,7 @@ func TestPolicyLossGradient(t *testing.T) {
 	adv := [][]float32{{1, -1, 2}}
 	mask := [][]float32{{1, 1, 1}}
 	out, err := graph.ExecOnce(backend.MustOpenGo(), func(lp, o, a, m *graph.Node) *graph.Node {
-		loss, _ := PolicyLoss(lp, o, a, m, 0.2)
+		loss, _ := PolicyLoss(lp, o, a, m, 0.2, SeqMeanTokenMean)
 		return graph.Gradient(loss, lp)[0]
 	}, tensors.FromValue(logp), tensors.FromValue(old), tensors.FromValue(adv), tensors.FromValue(mask))
 	if err != nil {
@@ -87,7 +87,7 @@ func TestKLPenaltyMatchesPlainLoop(t *testing.T) {
 	mask := [][]float32{{1, 1, 0}, {1, 1, 1}}
 	for _, est := range []KLEstimator{K1, K3} {
 		out, err := graph.ExecOnce(backend.MustOpenGo(), func(lp, r, m *graph.Node) *graph.Node {
-			return KLPenalty(lp, r, m, est)
+			return KLPenalty(lp, r, m, est, SeqMeanTokenMean)
 		}, tensors.FromValue(logp), tensors.FromValue(ref), tensors.FromValue(mask))
 		if err != nil {
 			t.Fatal(err)
@@ -163,5 +163,57 @@ func TestBradleyTerryGradient(t *testing.T) {
 		if math.Abs(float64(got[i])-num) > 1e-4 {
 			t.Errorf("grad[%d] = %v, numeric %v", i, got[i], num)
 		}
+	}
+}
+
+// plainTokenMean is the token-mean PPO loss written as loops: every valid
+// token of the micro-batch weighs the same.
+func plainTokenMean(logp, old, adv, mask [][]float32, eps float64) float64 {
+	num, den := 0.0, 0.0
+	for b := range logp {
+		for t := range logp[b] {
+			if mask[b][t] == 0 {
+				continue
+			}
+			r := math.Exp(float64(logp[b][t] - old[b][t]))
+			a := float64(adv[b][t])
+			num += -math.Min(r*a, math.Max(1-eps, math.Min(1+eps, r))*a)
+			den++
+		}
+	}
+	return num / math.Max(den, 1)
+}
+
+func TestPolicyLossTokenMeanMatchesPlainLoop(t *testing.T) {
+	logp := [][]float32{{-1, -2, -0.5, 0}, {-0.1, -3, 0, 0}, {-0.7, -0.2, -1.2, -2}, {0, 0, 0, 0}}
+	old := [][]float32{{-1.3, -1.9, -0.5, 5}, {-0.5, -2, 0, 0}, {-0.7, -0.25, -0.9, -1}, {0, 0, 0, 0}}
+	adv := [][]float32{{1, -0.5, 2, 9}, {-1, 0.3, 0, 0}, {0.5, 0.5, -2, 1}, {0, 0, 0, 0}}
+	mask := [][]float32{{1, 1, 1, 0}, {1, 1, 0, 0}, {1, 1, 1, 1}, {0, 0, 0, 0}} // last row: padding
+	out, err := graph.ExecOnceN(backend.MustOpenGo(), func(lp, o, a, m *graph.Node) (*graph.Node, *graph.Node) {
+		loss, _ := PolicyLoss(lp, o, a, m, 0.2, TokenMean)
+		return loss, KLPenalty(lp, o, m, K1, TokenMean)
+	}, tensors.FromValue(logp), tensors.FromValue(old), tensors.FromValue(adv), tensors.FromValue(mask))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := plainTokenMean(logp, old, adv, mask, 0.2)
+	if got := float64(tensors.ToScalar[float32](out[0])); math.Abs(got-want) > 1e-5 {
+		t.Errorf("token-mean loss = %v, want %v", got, want)
+	}
+	// k1 token mean over the 9 valid tokens: Σ(logp − old) / 9.
+	kl := 0.0
+	for b := range logp {
+		for i := range logp[b] {
+			if mask[b][i] != 0 {
+				kl += float64(logp[b][i] - old[b][i])
+			}
+		}
+	}
+	if got := float64(tensors.ToScalar[float32](out[1])); math.Abs(got-kl/9) > 1e-5 {
+		t.Errorf("token-mean k1 = %v, want %v", got, kl/9)
+	}
+	seq, _ := plainPolicyLoss(logp[:3], old[:3], adv[:3], mask[:3], 0.2)
+	if math.Abs(seq-want) < 1e-3 {
+		t.Errorf("the two aggregations should differ on sequences of unequal length (%v, %v)", seq, want)
 	}
 }

@@ -34,6 +34,7 @@ type PolicySettings struct {
 	MicroBatchSize   int
 	MaxEpochs        int
 	EpsClip          float64
+	LossAgg          LossAgg // how per-token losses become a micro-batch's loss
 	DropUniform      bool
 	Seed             int64
 	Sampling         rollout.Options // temperature, top-p/k, max new tokens, stop ids, batch size
@@ -53,6 +54,9 @@ type PolicyCursor struct {
 	Updates  int `json:"updates"`  // optimiser steps taken
 	Episode  int `json:"episode"`  // pass over the prompts
 	Position int `json:"position"` // next prompt in this episode's order
+	// RewardStats are the running moments of every sequence reward so far
+	// (kept for normalize_reward).
+	RewardStats RewardMoments `json:"reward_stats"`
 }
 
 // PolicyTrainer holds a policy run's state.

@@ -131,8 +131,14 @@ func (t *PolicyTrainer) scoreExperience(exp *Experience) error {
 	for i, r := range exp.Rewards {
 		seqR[i] = r.Reward
 	}
+	opts := t.Settings.Advantage
+	if opts.NormalizeReward {
+		t.Cursor.RewardStats = t.Cursor.RewardStats.Add(seqR)
+		stats := t.Cursor.RewardStats
+		opts.RewardStats = &stats
+	}
 	adv, kl, err := Advantages(AdvantageInputs{LogProbs: old, RefLogProbs: ref, Mask: mask, Rewards: seqR,
-		GroupSize: t.Settings.SamplesPerPrompt}, t.Settings.Advantage)
+		GroupSize: t.Settings.SamplesPerPrompt}, opts)
 	if err != nil {
 		return err
 	}

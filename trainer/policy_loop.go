@@ -150,7 +150,8 @@ func newPolicyLoop(ctx context.Context, cfg configs.Policy, run *rundir.Run, b c
 		// (policy.Model.BaseTemperedLogProbs): no second copy of the base.
 		ref = actor.Model
 	}
-	rw, err := newRewarder(ctx, cfg, b, runner)
+	actor.Model.Decoder.RecomputeLayers = cfg.Model.GradientCheckpointing
+	rw, err := newRewarder(ctx, cfg, b, runner, actor.Text)
 	if err != nil {
 		return nil, err
 	}
@@ -214,23 +215,6 @@ func refModel(ctx context.Context, b compute.Backend, cfg configs.Policy) (*poli
 	return ref.Model, nil
 }
 
-// newRewarder builds the rule or reward-model rewarder of cfg.
-func newRewarder(ctx context.Context, cfg configs.Policy, b compute.Backend, runner JobRunner) (Rewarder, error) {
-	kind, err := rewards.ParseRewardKind(cfg.RuleReward)
-	if err != nil {
-		return nil, err
-	}
-	rule := RuleRewarder{Runner: runner, Kind: kind, Timeout: cfg.ExecTimeout}
-	if cfg.Reward == "rule" {
-		return rule, nil
-	}
-	rm, err := rewards.LoadRM(ctx, b, cfg.RewardModel, rewards.RMLoadOptions{Seed: uint64(cfg.Seed)})
-	if err != nil {
-		return nil, err
-	}
-	return RMRewarder{RM: rm, Runner: &rule}, nil
-}
-
 // policySettings maps the config onto the trainer's settings; updates per
 // rollout = max_epochs · ceil(samples / train_batch_size).
 func policySettings(cfg configs.Policy, actor *policy.TextModel, rollouts, prompts int) PolicySettings {
@@ -244,7 +228,7 @@ func policySettings(cfg configs.Policy, actor *policy.TextModel, rollouts, promp
 	return PolicySettings{
 		SamplesPerPrompt: cfg.SamplesPerPrompt, RolloutBatchSize: cfg.RolloutBatchSize,
 		TrainBatchSize: cfg.TrainBatchSize, MicroBatchSize: cfg.MicroBatchSize, MaxEpochs: cfg.MaxEpochs,
-		EpsClip: cfg.EpsClip, RescoreOld: cfg.RescoreOld, DropUniform: cfg.DropUniform, Seed: cfg.Seed, Sampling: sampling,
+		EpsClip: cfg.EpsClip, LossAgg: LossAgg(cfg.LossAgg), RescoreOld: cfg.RescoreOld, DropUniform: cfg.DropUniform, Seed: cfg.Seed, Sampling: sampling,
 		Advantage: AdvantageOptions{Estimator: Estimator(cfg.Estimator), KL: KLEstimator(cfg.KLEstimator),
 			Beta: cfg.InitKLCoef, KLInLoss: cfg.UseKLLoss, Gamma: cfg.Gamma,
 			ClipLo: cfg.RewardClipRange[0], ClipHi: cfg.RewardClipRange[1], NormalizeReward: cfg.NormalizeReward},

@@ -2,9 +2,14 @@ package trainer
 
 import (
 	"context"
+	"fmt"
 	"time"
 
+	"github.com/gomlx/compute"
+
+	"acecoder/configs"
 	"acecoder/extract"
+	"acecoder/policy"
 	"acecoder/rewards"
 )
 
@@ -36,13 +41,15 @@ type JobRunner interface {
 }
 
 // RuleRewarder executes the program extracted from a completion against
-// the prompt's tests in the sandbox: pass rate or all-pass. A completion
-// with no parsable program, or one that times out, simply fails its tests
-// (reward 0).
+// the prompt's tests in the sandbox: pass rate or all-pass, plus Bonus
+// when every test passes (rewards.ServedReward). A completion with no
+// parsable program, or one that times out, simply fails its tests.
 type RuleRewarder struct {
-	Runner  JobRunner
-	Kind    rewards.RewardKind
-	Timeout time.Duration // per test
+	Runner     JobRunner
+	Kind       rewards.RewardKind
+	Bonus      float64       // added when every test passes (the fork's reward server: 0.5)
+	StripThink bool          // drop <think>…</think> before extracting the program
+	Timeout    time.Duration // per test
 }
 
 // Streaming is true: execution starts while other samples generate.
@@ -56,8 +63,11 @@ func (r RuleRewarder) Reward(ctx context.Context, items []RewardItem) ([]SampleR
 		if len(it.Prompt.Tests) > 0 {
 			entry = extract.EntryFromTests(it.Prompt.Tests)
 		}
-		jobs[i] = rewards.Job{ID: it.Prompt.ID, Program: extract.Program(it.Completion, entry),
-			Tests: it.Prompt.Tests, Timeout: r.Timeout}
+		c := it.Completion
+		if r.StripThink {
+			c = rewards.StripThink(c)
+		}
+		jobs[i] = rewards.Job{ID: it.Prompt.ID, Program: extract.Program(c, entry), Tests: it.Prompt.Tests, Timeout: r.Timeout}
 	}
 	res, err := r.Runner.Run(ctx, jobs)
 	if err != nil {
@@ -65,7 +75,7 @@ func (r RuleRewarder) Reward(ctx context.Context, items []RewardItem) ([]SampleR
 	}
 	out := make([]SampleReward, len(items))
 	for i, re := range res {
-		out[i] = SampleReward{Reward: rewards.RuleReward(re, r.Kind), PassRate: re.PassRate, AllPassed: re.AllPassed}
+		out[i] = SampleReward{Reward: rewards.ServedReward(re, r.Kind, r.Bonus), PassRate: re.PassRate, AllPassed: re.AllPassed}
 	}
 	return out, nil
 }
@@ -106,4 +116,29 @@ func (r RMRewarder) Reward(ctx context.Context, items []RewardItem) ([]SampleRew
 		}
 	}
 	return out, nil
+}
+
+// newRewarder builds the rewarder of cfg.reward: rule, rm (a reward model
+// directory) or remote (reward servers). text renders remote queries.
+func newRewarder(ctx context.Context, cfg configs.Policy, b compute.Backend, runner JobRunner, text policy.Text) (Rewarder, error) {
+	kind, err := rewards.ParseRewardKind(cfg.RuleReward)
+	if err != nil {
+		return nil, err
+	}
+	rule := RuleRewarder{Runner: runner, Kind: kind, Bonus: cfg.AllPassBonus, StripThink: cfg.StripThink, Timeout: cfg.ExecTimeout}
+	switch cfg.Reward {
+	case "rule":
+		return rule, nil
+	case "remote":
+		urls, err := configs.RemoteURLs(cfg.RemoteURL)
+		if err != nil {
+			return nil, fmt.Errorf("trainer: remote_rm_url: %w", err)
+		}
+		return &RemoteRewarder{URLs: urls, Text: text, Labels: cfg.RemoteLabels, Timeout: cfg.RemoteTime, Retries: cfg.RemoteRetry}, nil
+	}
+	rm, err := rewards.LoadRM(ctx, b, cfg.RewardModel, rewards.RMLoadOptions{Seed: uint64(cfg.Seed)})
+	if err != nil {
+		return nil, err
+	}
+	return RMRewarder{RM: rm, Runner: &rule}, nil
 }

@@ -20,10 +20,11 @@ func (t *PolicyTrainer) updateGraph(_ *model.Scope, in []*Node) []*Node {
 	policy.VariablesAsParameters(t.Actor.Model.Store, ids.Graph())
 	policy.ForGradients(ids.Graph())
 	lp := t.Actor.Model.Decoder.TemperedLogProbs(ids, pos, mask, t.Settings.Sampling.Temperature)
-	loss, clipFrac := PolicyLoss(lp, old, adv, resp, t.Settings.EpsClip)
-	kl := KLPenalty(lp, ref, resp, K1)
+	agg := t.Settings.LossAgg
+	loss, clipFrac := PolicyLoss(lp, old, adv, resp, t.Settings.EpsClip, agg)
+	kl := KLPenalty(lp, ref, resp, K1, agg)
 	if t.Settings.Advantage.KLInLoss {
-		loss = Add(loss, MulScalar(KLPenalty(lp, ref, resp, t.Settings.Advantage.KL), t.Settings.Advantage.Beta))
+		loss = Add(loss, MulScalar(KLPenalty(lp, ref, resp, t.Settings.Advantage.KL, agg), t.Settings.Advantage.Beta))
 	}
 	t.Opt.Accumulate(loss, scale)
 	return []*Node{loss, clipFrac, kl}
@@ -92,11 +93,7 @@ func (t *PolicyTrainer) optimStep(exp *Experience, batch []int, st *updateStats)
 	nMicro := (len(batch) + mb - 1) / mb
 	for k := 0; k < nMicro; k++ {
 		part := batch[k*mb : min((k+1)*mb, len(batch))]
-		// The graph's loss is a mean over mb rows (padding rows add 0);
-		// scaling by mb/len(batch) makes the step's gradient the mean over
-		// the batch's samples.
-		scale := tensors.FromScalar(float32(mb) / float32(len(batch)))
-		perSample := float64(mb) / float64(len(part))
+		scale, perSample := microScale(t.Settings.LossAgg, mb, len(part), len(batch), nMicro)
 		args, tokens := t.microBatch(exp, part)
 		out, err := t.update.Exec(append(args, scale)...)
 		if err != nil {
@@ -118,6 +115,20 @@ func (t *PolicyTrainer) optimStep(exp *Experience, batch []int, st *updateStats)
 	st.lr = lr
 	st.steps++
 	return nil
+}
+
+// microScale is the gradient weight of one micro-batch of part samples and
+// the factor that turns its reported loss into a per-sample mean.
+// seq_mean_token_mean: the graph's loss is a mean over mb rows (padding
+// rows add 0), so mb/len(batch) makes the step's gradient the mean over
+// the batch's samples. token_mean: each micro-batch's loss is its own
+// token mean and the step's gradient their mean (1/nMicro each), as
+// gradient accumulation over packed micro-batches gives.
+func microScale(agg LossAgg, mb, part, batch, nMicro int) (*tensors.Tensor, float64) {
+	if agg == TokenMean {
+		return tensors.FromScalar(float32(1) / float32(nMicro)), 1
+	}
+	return tensors.FromScalar(float32(mb) / float32(batch)), float64(mb) / float64(part)
 }
 
 // microBatch builds the update graph's inputs for samples part, padded to

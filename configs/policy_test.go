@@ -35,3 +35,27 @@ func TestPolicyRecipeKeys(t *testing.T) {
 		})
 	}
 }
+
+// FuzzRemoteURLs: any remote_rm_url gives http(s) URLs without the rule:
+// prefix, or an error; never a panic.
+func FuzzRemoteURLs(f *testing.F) {
+	f.Add("rule:http://127.0.0.1:5000/get_reward,http://h:1/x")
+	f.Add(",,rule:")
+	f.Add("http://")
+	f.Add("HTTP://H/x")
+	f.Fuzz(func(t *testing.T, s string) {
+		urls, err := RemoteURLs(s)
+		if err != nil {
+			return
+		}
+		if len(urls) == 0 {
+			t.Fatalf("%q: no URL and no error", s)
+		}
+		for _, u := range urls {
+			l := strings.ToLower(u)
+			if strings.HasPrefix(u, "rule:") || !(strings.HasPrefix(l, "http://") || strings.HasPrefix(l, "https://")) {
+				t.Errorf("%q gave %q", s, u)
+			}
+		}
+	})
+}

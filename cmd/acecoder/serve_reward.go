@@ -68,6 +68,12 @@ or train-policy's remote_rm_url, at http://ADDR/get_reward.`,
 			return runServeReward(cmd.Context(), f, kind, cmd.ErrOrStderr())
 		},
 	}
+	f.add(cmd)
+	return cmd
+}
+
+// add registers the flags on cmd.
+func (f *serveRewardFlags) add(cmd *cobra.Command) {
 	fs := cmd.Flags()
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:5000", "listen address")
 	fs.IntVar(&f.workers, "exec-workers", 0, "sandboxed worker processes (default: one per CPU)")
@@ -89,7 +95,6 @@ or train-policy's remote_rm_url, at http://ADDR/get_reward.`,
 	cli.Alias(cmd, "reward", "rule-reward")
 	cli.Alias(cmd, "max-concurrent", "concurrency")
 	cli.Alias(cmd, "rm", "reward-pretrain")
-	return cmd
 }
 
 func runServeReward(ctx context.Context, f serveRewardFlags, kind rewards.RewardKind, stderr io.Writer) error {

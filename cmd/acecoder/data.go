@@ -84,7 +84,10 @@ type llmFlags struct {
 	maxTokens               int
 }
 
-func (f *llmFlags) add(cmd *cobra.Command) {
+// add registers the flags; maxTokens is the default --generate-max-len
+// (AceCoder's: 8192 for synthesis with gpt-4o-mini, vLLM's 1024 for
+// sampling and the oracle).
+func (f *llmFlags) add(cmd *cobra.Command, maxTokens int) {
 	fs := cmd.Flags()
 	fs.StringVar(&f.endpoint, "endpoint", "", "OpenAI-compatible base URL, e.g. https://api.openai.com/v1 or http://127.0.0.1:8000/v1 (acecoder serve)")
 	fs.StringVar(&f.model, "endpoint-model", "", "model name at the endpoint (the request's \"model\")")
@@ -94,7 +97,7 @@ func (f *llmFlags) add(cmd *cobra.Command) {
 	fs.Float64Var(&f.rps, "rps", 0, "requests per second (token bucket; 0 = unlimited)")
 	fs.IntVar(&f.burst, "burst", 1, "token-bucket burst")
 	fs.DurationVar(&f.timeout, "request-timeout", 2*time.Minute, "per-request timeout")
-	fs.IntVar(&f.maxTokens, "generate-max-len", 0, "max_tokens per reply (0: server default)")
+	fs.IntVar(&f.maxTokens, "generate-max-len", maxTokens, "max_tokens per reply (0: the server's default)")
 	cli.Alias(cmd, "model", "endpoint-model")
 	cli.Alias(cmd, "timeout", "request-timeout")
 	cli.Alias(cmd, "max-tokens", "generate-max-len")
@@ -169,7 +172,7 @@ func newSynthCmd(g *cli.Globals) *cobra.Command {
 		},
 	}
 	files.add(cmd)
-	llm.add(cmd)
+	llm.add(cmd, 8192)
 	cmd.Flags().Float64Var(&temp, "temperature", 0.7, "sampling temperature (AceCoder: 0.7)")
 	cmd.Flags().StringVar(&source, "source", "", "source name for seeds without one")
 	cmd.Flags().StringVar(&variant, "synth-prompt", data.SynthAceCoder, "synthesis prompt: acecoder (the paper's Table 7, word for word) | project (reworded: tests must not print, JSON reply)")
@@ -213,7 +216,7 @@ func newFilterCmd(g *cli.Globals) *cobra.Command {
 		},
 	}
 	files.add(cmd)
-	llm.add(cmd)
+	llm.add(cmd, 1024)
 	ex.add(cmd.Flags())
 	cmd.Flags().StringVar(&oracle, "oracle", data.OracleEndpoint, "oracle program: endpoint (one greedy program from --endpoint, AceCoder's Qwen2.5-Coder-32B-Instruct) | program (the row's seed program)")
 	cmd.Flags().IntVar(&minTests, "min-tests", 5, "drop questions with fewer kept tests")
@@ -254,7 +257,7 @@ func newSampleCmd(g *cli.Globals) *cobra.Command {
 		},
 	}
 	files.add(cmd)
-	llm.add(cmd)
+	llm.add(cmd, 1024)
 	ex.add(cmd.Flags())
 	fs := cmd.Flags()
 	fs.IntVar(&cfg.N, "n", 16, "programs per question")

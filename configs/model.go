@@ -14,6 +14,8 @@ type Model struct {
 	LoRARank      int      `mapstructure:"lora_rank" help:"train LoRA adapters of this rank on a frozen base; 0 trains every weight"`
 	LoRAAlpha     float64  `mapstructure:"lora_alpha" help:"LoRA scale numerator: updates are scaled by lora_alpha / lora_rank"`
 	TargetModules []string `mapstructure:"target_modules" help:"projections that get adapters (q_proj k_proj v_proj o_proj gate_proj up_proj down_proj); empty means all"`
+	// GradientCheckpointing trades compute for memory in training.
+	GradientCheckpointing bool `mapstructure:"gradient_checkpointing" help:"recompute each layer's activations in the backward pass instead of keeping them (less memory, one more forward pass)"`
 }
 
 // Validate checks that a model source is given.

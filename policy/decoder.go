@@ -27,6 +27,11 @@ type Decoder struct {
 	// LoRA, when set, adapts the targeted projections (lora.go); graphs
 	// marked WithoutAdapters compute the base model.
 	LoRA *LoRA
+	// RecomputeLayers keeps only each layer's input for the backward pass
+	// and recomputes the layer's activations there (gradient
+	// checkpointing, GoMLX's Node.Checkpoint): less memory for one more
+	// forward pass of the layers. Graphs without gradients are unchanged.
+	RecomputeLayers bool
 }
 
 // maskedBias is added to attention scores that a query may not see; exp of
@@ -91,8 +96,15 @@ func (d *Decoder) Hidden(ids, positions, mask *Node) *Node {
 	// Positions count a row's real tokens, so they stay below S.
 	rope := NewRope(positions, InvFreq(c), ids.Shape().Dim(1), c.NumAttentionHeads, c.KVHeads())
 	bias := HeadsBias(CausalBias(mask), c.KVHeads(), c.NumAttentionHeads/c.KVHeads())
+	recompute := d.RecomputeLayers
 	for l := range c.NumHiddenLayers {
+		if recompute {
+			x = x.Checkpoint()
+		}
 		x = d.Layer(l, x, rope, nil, func(q, k, v *Node) *Node { return Attend(q, k, v, bias) })
+	}
+	if recompute {
+		x = x.StopCheckpoint()
 	}
 	return d.FinalNorm(x)
 }

@@ -10,6 +10,33 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 )
 
+// lossAndGradsRecomputed is lossAndGrads (marked) with the layers
+// recomputed in the backward pass (RecomputeLayers).
+func (m *Model) lossAndGradsRecomputed(t *testing.T, b Batch) (float64, map[string][]float32) {
+	t.Helper()
+	params := m.Config.Params()
+	out, err := m.run("test-grads-recomputed", func(_ *model.Scope, in []*Node) []*Node {
+		g := in[0].Graph()
+		ForGradients(g)
+		m.Decoder.RecomputeLayers = true
+		defer func() { m.Decoder.RecomputeLayers = false }()
+		var ws []*Node
+		for _, p := range params {
+			ws = append(ws, m.Decoder.weight(g, p.Name))
+		}
+		loss := m.Decoder.LMLoss(in[0], in[1], in[2])
+		return append([]*Node{loss}, Gradient(loss, ws...)...)
+	}, must3(b.tensors())...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	grads := map[string][]float32{}
+	for i, p := range params {
+		grads[p.Name] = flat32(t, out[1+i])
+	}
+	return float64(tensors.ToScalar[float32](out[0])), grads
+}
+
 // lossAndGrads returns LMLoss and its gradient per weight; marked tells
 // whether the graph is marked ForGradients (the layouts training uses).
 func (m *Model) lossAndGrads(t *testing.T, b Batch, marked bool) (float64, map[string][]float32) {
@@ -59,6 +86,12 @@ func TestGradientDirectional(t *testing.T) {
 			b := LeftPad(mixedSeqs([]int{8, 5}, m.Config.VocabSize, 2), 0)
 			_, grads := m.lossAndGrads(t, b, true)
 			_, plain := m.lossAndGrads(t, b, false)
+			_, recomputed := m.lossAndGradsRecomputed(t, b)
+			for _, p := range m.Config.Params() {
+				if d := maxDiff(grads[p.Name], recomputed[p.Name]); d > 1e-6 {
+					t.Fatalf("%s: gradients with recomputed layers differ by %.3g", p.Name, d)
+				}
+			}
 			for _, p := range m.Config.Params() {
 				for i := range grads[p.Name] {
 					if d := math.Abs(float64(grads[p.Name][i] - plain[p.Name][i])); d > 1e-5+1e-4*math.Abs(float64(plain[p.Name][i])) {

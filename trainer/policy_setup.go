@@ -19,8 +19,13 @@ import (
 // gives two models with identical weights in separate stores (the actor
 // and the frozen reference).
 func LoadPolicyModel(ctx context.Context, b compute.Backend, m configs.Model, seed int64) (*policy.TextModel, error) {
-	return policy.LoadTextModel(ctx, b, policy.Source{Path: m.Path, InitConfig: m.InitConfig, Tokenizer: m.Tokenizer,
+	tm, err := policy.LoadTextModel(ctx, b, policy.Source{Path: m.Path, InitConfig: m.InitConfig, Tokenizer: m.Tokenizer,
 		ChatTemplate: m.ChatTemplate, Seed: uint64(seed), Adapter: m.Adapter, LoRA: loraOf(m)})
+	if err != nil {
+		return nil, err
+	}
+	tm.Model.Decoder.RecomputeLayers = m.GradientCheckpointing
+	return tm, nil
 }
 
 // loraOf is the model section's fresh adapters (nil without lora_rank).

@@ -27,15 +27,24 @@ func LoadRMFromConfig(ctx context.Context, b compute.Backend, m configs.Model, s
 		if err := ck.DecodeState("model", &st); err != nil {
 			return nil, err
 		}
+		var rm *rewards.RewardModel
+		var err error
 		if ck.Has(policy.AdapterConfigFile) {
-			return adaptedRMFromCheckpoint(ctx, b, m, seed, ck)
+			rm, err = adaptedRMFromCheckpoint(ctx, b, m, seed, ck)
+		} else {
+			rm, err = rewards.LoadRM(ctx, b, ck.Dir, rewards.RMLoadOptions{ChatTemplate: st.ChatTemplate, Seed: uint64(seed)})
 		}
-		return rewards.LoadRM(ctx, b, ck.Dir, rewards.RMLoadOptions{ChatTemplate: st.ChatTemplate, Seed: uint64(seed)})
+		if err != nil {
+			return nil, err
+		}
+		rm.Backbone.Decoder.RecomputeLayers = m.GradientCheckpointing
+		return rm, nil
 	}
 	rm, err := baseRM(ctx, b, m, seed)
 	if err != nil {
 		return nil, err
 	}
+	rm.Backbone.Decoder.RecomputeLayers = m.GradientCheckpointing
 	switch {
 	case m.Adapter != "":
 		err = rm.Backbone.LoadAdapters(ctx, m.Adapter)

@@ -75,6 +75,7 @@ func newSFTLoop(ctx context.Context, cfg configs.SFT, run *rundir.Run, st loopSt
 	if err != nil {
 		return nil, err
 	}
+	tm.Model.Decoder.RecomputeLayers = cfg.Model.GradientCheckpointing
 	ex, skipped, err := ReadSFTExamples(ctx, tm, cfg.TrainData, cfg.MaxLength)
 	if err != nil {
 		return nil, err

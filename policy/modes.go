@@ -38,12 +38,64 @@ func (d *Decoder) NextTokenLogProbs(ids, positions, mask *Node) *Node {
 // Temperature ≤ 0 or 1 gives the policy's own log-probs. An RL loss on
 // samples drawn at temperature T scores them with this, so the ratio,
 // the KL and the gradient all refer to the policy that was sampled.
+//
+// Long batches never hold all their logits at once: when [B,S,V] float32
+// would exceed logitsChunkBytes, the head, the log-softmax and the pick
+// run over chunks of positions, each chunk a gradient checkpoint (its
+// logits are recomputed in the backward pass rather than kept).
 func (d *Decoder) TemperedLogProbs(ids, positions, mask *Node, temperature float64) *Node {
-	logits := d.Logits(ids, positions, mask)
+	hidden := d.Hidden(ids, positions, mask)
+	b, s := ids.Shape().Dim(0), ids.Shape().Dim(1)
+	return d.chunkedLogProbs(hidden, ids, mask, temperature, logitsChunk(b, s, d.Config.VocabSize))
+}
+
+// chunkedLogProbs is TemperedLogProbs from the hidden states [B,S,D], the
+// head and log-softmax taken chunk positions at a time.
+func (d *Decoder) chunkedLogProbs(hidden, ids, mask *Node, temperature float64, chunk int) *Node {
+	s := ids.Shape().Dim(1)
+	if chunk >= s {
+		return ShiftedLogProbs(d.temperedLogits(hidden, temperature), ids, mask)
+	}
+	// Position p's logits score token p+1: chunk c covers scored positions
+	// [lo+1, hi] from hidden [lo, hi).
+	if s < 2 {
+		return ZerosLike(toF32(mask))
+	}
+	m := toF32(mask)
+	parts := []*Node{ZerosLike(Slice(m, AxisRange(), AxisRange(0, 1)))}
+	for lo := 0; lo < s-1; lo += chunk {
+		hi := min(lo+chunk, s-1)
+		h := Slice(hidden, AxisRange(), AxisRange(lo, hi)).Checkpoint()
+		both := Mul(Slice(m, AxisRange(), AxisRange(lo, hi)), Slice(m, AxisRange(), AxisRange(lo+1, hi+1)))
+		lp := TokenLogProbs(d.temperedLogits(h, temperature), Slice(ids, AxisRange(), AxisRange(lo+1, hi+1)), both)
+		parts = append(parts, lp.StopCheckpoint())
+	}
+	return Concatenate(parts, 1)
+}
+
+// temperedLogits is the head's logits of hidden [B,S,D] divided by the
+// temperature (≤ 0 or 1: unchanged).
+func (d *Decoder) temperedLogits(hidden *Node, temperature float64) *Node {
+	logits := d.Head(hidden, nil)
 	if temperature > 0 && temperature != 1 {
 		logits = MulScalar(logits, 1/temperature)
 	}
-	return ShiftedLogProbs(logits, ids, mask)
+	return logits
+}
+
+// logitsChunkBytes bounds the float32 logits a log-prob graph holds at
+// once.
+const logitsChunkBytes = 256 << 20
+
+// logitsChunk is the number of positions per chunk of a [b,s,v] batch's
+// logits: s when they fit logitsChunkBytes, else the most that do (at
+// least 1).
+func logitsChunk(b, s, v int) int {
+	perPos := int64(b) * int64(v) * 4
+	if perPos*int64(s) <= logitsChunkBytes {
+		return s
+	}
+	return max(1, int(logitsChunkBytes/perPos))
 }
 
 // ShiftedLogProbs turns next-token logits [B,S,V] into log-probs of ids

@@ -1,8 +1,11 @@
 package policy
 
 import (
+	"fmt"
 	"math"
 	"testing"
+
+	"github.com/gomlx/gomlx/ml/model"
 
 	"acecoder/backend"
 
@@ -162,5 +165,39 @@ func TestMaskBeyondVocab(t *testing.T) {
 	got := flat32(t, e.MustExec1(tensors.FromValue([][]float32{{1, 2, 3, 4}})))
 	if got[0] != 1 || got[1] != 2 || !math.IsInf(float64(got[2]), -1) || !math.IsInf(float64(got[3]), -1) {
 		t.Errorf("got %v, want [1 2 -Inf -Inf]", got)
+	}
+}
+
+// TestChunkedLogProbs: log-probs taken a few positions at a time (each
+// chunk a gradient checkpoint) equal the whole-batch ones, and so do their
+// gradients.
+func TestChunkedLogProbs(t *testing.T) {
+	m := tinyModel(t, "tiny-qwen2", 4)
+	b := LeftPad(mixedSeqs([]int{9, 6, 3}, m.Config.VocabSize, 2), 0)
+	run := func(chunk int) ([]float32, []float32) {
+		out, err := m.run(fmt.Sprintf("test-chunked-%d", chunk), func(_ *model.Scope, in []*Node) []*Node {
+			g := in[0].Graph()
+			ForGradients(g)
+			lp := m.Decoder.chunkedLogProbs(m.Decoder.Hidden(in[0], in[1], in[2]), in[0], in[2], 0.7, chunk)
+			emb := m.Decoder.weight(g, "model.embed_tokens.weight")
+			return []*Node{lp, Gradient(ReduceAllSum(lp), emb)[0]}
+		}, must3(b.tensors())...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return flat32(t, out[0]), flat32(t, out[1])
+	}
+	wantLP, wantGrad := run(100)
+	for _, chunk := range []int{1, 3, 7} {
+		lp, grad := run(chunk)
+		if d := maxDiff(lp, wantLP); d > 1e-6 {
+			t.Errorf("chunk %d: log-probs differ by %.3g", chunk, d)
+		}
+		if d := maxDiff(grad, wantGrad); d > 1e-5 {
+			t.Errorf("chunk %d: gradients differ by %.3g", chunk, d)
+		}
+	}
+	if got := logitsChunk(8, 4096, 151936); got >= 4096 || got < 1 {
+		t.Errorf("logitsChunk for 8 × 4096 × 151936 = %d, want a chunk of the positions", got)
 	}
 }

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,7 +16,13 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"acecoder/backend"
+	"acecoder/configs"
 	"acecoder/internal/cli"
+	"acecoder/policy/tokenizer"
+	"acecoder/rewards"
+	"acecoder/rundir"
+	"acecoder/trainer"
 )
 
 // startServeReward runs serve-reward in process on a free loopback port
@@ -132,4 +140,61 @@ func TestWorkerServesExecOnly(t *testing.T) {
 	if code != cli.ExitUsage || !strings.Contains(errs, "serve-reward --reward-pretrain") {
 		t.Errorf("exit %d, stderr %q", code, errs)
 	}
+}
+
+// TestTrainPolicyAgainstServeReward: the serve-reward command (the fork's
+// query-only protocol over AceCode-87K-format rows) rewards a train-policy
+// run of a tiny random policy end to end.
+func TestTrainPolicyAgainstServeReward(t *testing.T) {
+	needPython(t)
+	rows := filepath.Join("..", "..", "testdata", "data", "acecode87k-rows.jsonl")
+	url := startServeReward(t, "--dataset", rows, "--rule-reward", "binary", "--all-pass-bonus", "0.5", "--exec-workers", "1")
+	dir := t.TempDir()
+	tok, err := tokenizer.NewByteLevel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tok.Save(filepath.Join(dir, "tok")); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "config.json"), []byte(`{"model_type": "qwen2", "hidden_size": 32, "intermediate_size": 64,
+		"num_hidden_layers": 1, "num_attention_heads": 2, "num_key_value_heads": 1, "vocab_size": 272, "rms_norm_eps": 1e-6,
+		"rope_theta": 10000, "tie_word_embeddings": true, "max_position_embeddings": 512}`), 0o644)
+	cfg := configs.DefaultPolicy()
+	cfg.Model = configs.Model{InitConfig: filepath.Join(dir, "config.json"), Tokenizer: filepath.Join(dir, "tok"), ChatTemplate: "plain"}
+	cfg.Reward, cfg.RemoteURL, cfg.PromptData = "remote", url, []string{rows}
+	cfg.SamplesPerPrompt, cfg.RolloutBatchSize, cfg.TrainBatchSize, cfg.MicroBatchSize = 2, 2, 4, 4
+	cfg.MaxSteps, cfg.GenerateMaxLen, cfg.PromptMaxLen, cfg.SaveSteps, cfg.LossAgg = 1, 6, 256, 0, "token_mean"
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	run, err := rundir.Create(rundir.Options{Dir: filepath.Join(dir, "run"), Name: "p", Backend: "go"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer run.Close()
+	var steps []map[string]float64
+	err = trainer.TrainPolicy(context.Background(), cfg, run, trainer.PolicyRunOptions{Quiet: true, Backend: backend.MustOpenGo(),
+		Runner: noExec{t}, OnStep: func(_ int, m map[string]float64) { steps = append(steps, m) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// serve-reward's extra_logs carry the pass rates the run logs.
+	if len(steps) != 1 {
+		t.Fatalf("%d steps, want 1", len(steps))
+	}
+	for _, k := range []string{"reward/mean", "reward/pass_rate"} {
+		if _, ok := steps[0][k]; !ok {
+			t.Errorf("%s not logged (the pass rate comes from the server's extra_logs): %v", k, steps[0])
+		}
+	}
+}
+
+// noExec fails a test that executes programs locally: remote rewards run
+// them on the server.
+type noExec struct{ t *testing.T }
+
+func (n noExec) Run(context.Context, []rewards.Job) ([]rewards.Result, error) {
+	n.t.Error("a program ran in the trainer with reward: remote")
+	return nil, errors.New("no local execution here")
 }

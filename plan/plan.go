@@ -75,7 +75,9 @@ func Estimate(r Run) []Part {
 	tokens := int64(r.MicroBatch * r.SeqLen)
 	parts = append(parts, Part{"activations of a micro-batch", tokens * int64(c.NumHiddenLayers*(20*c.HiddenSize+3*c.IntermediateSize)) * 4})
 	if r.Kind != "rm" {
-		parts = append(parts, Part{"logits of a micro-batch", tokens * int64(c.VocabSize) * 4 * 4})
+		// The log-softmax holds about four logit-sized tensors; long
+		// batches run it in chunks of at most policy.LogitsChunkBytes.
+		parts = append(parts, Part{"logits of a micro-batch", min(tokens*int64(c.VocabSize)*4, policy.LogitsChunkBytes) * 4})
 	}
 	return parts
 }

@@ -40,7 +40,7 @@ func (d *Decoder) NextTokenLogProbs(ids, positions, mask *Node) *Node {
 // the KL and the gradient all refer to the policy that was sampled.
 //
 // Long batches never hold all their logits at once: when [B,S,V] float32
-// would exceed logitsChunkBytes, the head, the log-softmax and the pick
+// would exceed LogitsChunkBytes, the head, the log-softmax and the pick
 // run over chunks of positions, each chunk a gradient checkpoint (its
 // logits are recomputed in the backward pass rather than kept).
 func (d *Decoder) TemperedLogProbs(ids, positions, mask *Node, temperature float64) *Node {
@@ -83,19 +83,19 @@ func (d *Decoder) temperedLogits(hidden *Node, temperature float64) *Node {
 	return logits
 }
 
-// logitsChunkBytes bounds the float32 logits a log-prob graph holds at
-// once.
-const logitsChunkBytes = 256 << 20
+// LogitsChunkBytes bounds the float32 logits a log-prob graph holds at
+// once (TemperedLogProbs).
+const LogitsChunkBytes = 256 << 20
 
 // logitsChunk is the number of positions per chunk of a [b,s,v] batch's
-// logits: s when they fit logitsChunkBytes, else the most that do (at
+// logits: s when they fit LogitsChunkBytes, else the most that do (at
 // least 1).
 func logitsChunk(b, s, v int) int {
 	perPos := int64(b) * int64(v) * 4
-	if perPos*int64(s) <= logitsChunkBytes {
+	if perPos*int64(s) <= LogitsChunkBytes {
 		return s
 	}
-	return max(1, int(logitsChunkBytes/perPos))
+	return max(1, int(LogitsChunkBytes/perPos))
 }
 
 // ShiftedLogProbs turns next-token logits [B,S,V] into log-probs of ids

@@ -2,16 +2,17 @@ package trainer
 
 // Reinforce++ policy training (AceCoder §3.3 / Table 3, run with the
 // AceCoder fork of OpenRLHF). One step: take rollout_batch_size prompts,
-// sample n_samples_per_prompt completions each, reward them (rule: run the
-// extracted program against the tests in the sandbox while generation
-// continues; rm: score with the reward model), compute log π_old with the
-// current policy and log π_ref with the frozen initial policy, turn rewards
-// into per-token advantages (advantages.go), then take max_epochs passes of
-// PPO-clip updates in train_batch_size batches. Departures from OpenRLHF:
-// log π_old is recomputed by a full forward of the current weights rather
-// than taken from the sampler (same values up to float rounding; the
-// sampler's own log-probs are logged for comparison), sequences are
-// left-padded and length-bucketed, and no entropy term or critic exists.
+// sample n_samples_per_prompt completions each with their log π_old (the
+// sampler's tempered log-probs), reward them (rule: run the extracted
+// program against the tests in the sandbox while generation continues;
+// rm: score with the reward model; remote: a reward server), compute
+// log π_ref with the frozen initial policy (with LoRA: the base, adapters
+// off), turn rewards into per-token advantages (advantages.go), then take
+// max_epochs passes of PPO-clip updates in train_batch_size batches.
+// Departures from OpenRLHF: log π_old comes from the sampler, not from a
+// scoring pass (same values up to float32 rounding; rescore_old_logprobs
+// restores the pass), sequences are left-padded and length-bucketed, and
+// no entropy term or critic exists.
 
 import (
 	"context"

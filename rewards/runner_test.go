@@ -243,3 +243,25 @@ func TestJobIDs(t *testing.T) {
 		})
 	}
 }
+
+// TestProgramWithInvalidUTF8: a sampled program may hold bytes that are
+// not UTF-8; they reach Python as U+FFFD (as through JSON) and the program
+// gets verdicts, not a failed job.
+func TestProgramWithInvalidUTF8(t *testing.T) {
+	r := newTestRunner(t, RunnerOptions{Workers: 1})
+	ctx := context.Background()
+	res, err := r.Do(ctx, Job{Program: "s = '\xc2\xff\xf1'\ndef f():\n    return len(s)\n", Tests: []string{"assert f() == 3"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.AllPassed {
+		t.Errorf("verdicts %+v, want the three bytes read as three U+FFFD", res.Tests)
+	}
+	res, err = r.Do(ctx, Job{Program: "def f():\n    return 1\n\x8c\n", Tests: []string{"assert f() == 1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Tests[0].Status != StatusError || !strings.Contains(res.Tests[0].Reason, "SyntaxError") {
+		t.Errorf("verdict %+v, want a SyntaxError for a stray byte", res.Tests[0])
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/sys/unix"
 )
@@ -209,7 +210,8 @@ func jobFrame(pj preparedJob) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := 4 + len(head) + 4 + len(tests) + 4 + len(pj.program) + len(pj.setup)
+	program, setup := validUTF8(pj.program), validUTF8(pj.setup)
+	n := 4 + len(head) + 4 + len(tests) + 4 + len(program) + len(setup)
 	if n > maxFrame {
 		return nil, fmt.Errorf("rewards: job of %d bytes", n)
 	}
@@ -217,8 +219,28 @@ func jobFrame(pj preparedJob) ([]byte, error) {
 	f := be.AppendUint32(make([]byte, 0, 4+n), uint32(n))
 	f = append(be.AppendUint32(f, uint32(len(head))), head...)
 	f = append(be.AppendUint32(f, uint32(len(tests))), tests...)
-	f = append(be.AppendUint32(f, uint32(len(pj.program))), pj.program...)
-	return append(f, pj.setup...), nil
+	f = append(be.AppendUint32(f, uint32(len(program))), program...)
+	return append(f, setup...), nil
+}
+
+// validUTF8 replaces each byte that is not part of valid UTF-8 with U+FFFD,
+// as encoding/json does (a sampled program may hold any bytes; the child
+// reads its program as UTF-8).
+func validUTF8(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	var sb strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			sb.WriteRune(utf8.RuneError)
+		} else {
+			sb.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return sb.String()
 }
 
 // do runs one job on this slot's worker. A worker that dies or hangs is

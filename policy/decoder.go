@@ -55,7 +55,7 @@ func (d *Decoder) linear(x *Node, name string, bias bool) *Node {
 	if bias {
 		b = d.weight(x.Graph(), name+".bias")
 	}
-	y := d.dense(x, d.weight(x.Graph(), name+".weight"), b)
+	y := dense(x, d.weight(x.Graph(), name+".weight"), b)
 	if delta := d.adapted(x, name); delta != nil {
 		y = Add(y, delta)
 	}
@@ -129,17 +129,7 @@ func (d *Decoder) Head(hidden *Node, st *Stacked) *Node {
 	if d.Config.TieWordEmbeddings {
 		name = "model.embed_tokens.weight"
 	}
-	return d.dense(hidden, d.weight(hidden.Graph(), name), nil)
-}
-
-// dense is the package's dense layer for the decoder's own weights: with
-// LoRA adapters the base weights are frozen, so a differentiated graph
-// takes frozenDense (no weight gradient).
-func (d *Decoder) dense(x, w, b *Node) *Node {
-	if d.LoRA != nil && forGradients(x.Graph()) {
-		return frozenDense(x, w, b)
-	}
-	return dense(x, w, b)
+	return dense(hidden, d.weight(hidden.Graph(), name), nil)
 }
 
 // AttendFn computes attention for q [B,S,H,hd] (rotated) and the layer's
@@ -224,9 +214,9 @@ func (d *Decoder) mlp(l int, n *Node, st *Stacked) *Node {
 	}
 	gate, up := d.weight(g, p+"gate_proj.weight"), d.weight(g, p+"up_proj.weight")
 	if rows := n.Shape().Size() / n.Shape().Dim(-1); rows >= stackRows {
-		return activation.SwiGLU(d.dense(n, Concatenate([]*Node{gate, up}, 0), nil))
+		return swiGLU(n, gate, up)
 	}
-	return Mul(activation.Swish(d.dense(n, gate, nil)), d.dense(n, up, nil))
+	return Mul(activation.Swish(dense(n, gate, nil)), dense(n, up, nil))
 }
 
 // stackRows is the number of rows from which the MLP stacks gate and up

@@ -3,6 +3,7 @@ package policy
 import (
 	"github.com/gomlx/compute"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph DSL
+	"github.com/gomlx/gomlx/ml/layers/activation"
 	"github.com/gomlx/gomlx/ml/nn"
 )
 
@@ -26,19 +27,6 @@ func dense(x, w, b *Node) *Node {
 	return denseAs(x, w, b, layout)
 }
 
-// frozenDense is x·wᵀ + b for a weight that gets no gradient (the frozen
-// base of a LoRA model): a plain product of x and StopGradient(w), whose
-// backward pass computes x's gradient only. (The fused dense gradient
-// always computes the weight's too, an output-sized temporary and a third
-// of the backward work per layer.)
-func frozenDense(x, w, b *Node) *Node {
-	y := Dot(x, StopGradient(w)).General([]int{x.Rank() - 1}, nil, []int{1}, nil)
-	if b != nil {
-		y = Add(y, lead(StopGradient(b), y.Rank()))
-	}
-	return y
-}
-
 // denseAs is dense with the weight handed to the backend in layout.
 func denseAs(x, w, b *Node, layout compute.DenseLayout) *Node {
 	if layout == compute.DenseLayoutInputOutputs {
@@ -56,4 +44,13 @@ func denseLayout(n, in, out int) compute.DenseLayout {
 		return compute.DenseLayoutInputOutputs
 	}
 	return compute.DenseLayoutOutputsInput
+}
+
+// swiGLU is SiLU(x·Wgᵀ) ⊙ (x·Wuᵀ) for the gate and up weights [ff,in]:
+// x [...,in] → [...,ff]. Both projections run as one dense layer on the
+// stacked weight [2·ff,in], followed by the backend's fused SwiGLU
+// activation (SiLU of the first half times the second half), which has
+// its own fused gradient.
+func swiGLU(x, gate, up *Node) *Node {
+	return activation.SwiGLU(dense(x, Concatenate([]*Node{gate, up}, 0), nil))
 }

@@ -9,6 +9,7 @@ import (
 
 	"acecoder/data"
 	"acecoder/eval"
+	"acecoder/extract"
 	"acecoder/rewards"
 	"acecoder/rollout"
 	"acecoder/toy"
@@ -177,7 +178,7 @@ func (d *run) sample(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	comps, err := generate(ctx, ev, tasks, d.opts.Scale.Samples, rollout.Sampling{Temperature: d.opts.Scale.Temperature})
+	comps, err := ev.Generate(ctx, tasks, d.opts.Scale.Samples, rollout.Sampling{Temperature: d.opts.Scale.Temperature})
 	if err == nil {
 		err = ev.Check(ctx, tasks, comps)
 	}
@@ -282,8 +283,8 @@ func (d *run) wrongPairs(ctx context.Context, path string) (int, error) {
 		t := byID[p.ID]
 		tasks = append(tasks, t)
 		comps = append(comps, []eval.Completion{
-			{Text: p.Chosen, Program: validProgram(p.Chosen, t.EntryPoint)},
-			{Text: p.Rejected, Program: validProgram(p.Rejected, t.EntryPoint)}})
+			{Text: p.Chosen, Program: extract.Program(p.Chosen, t.EntryPoint)},
+			{Text: p.Rejected, Program: extract.Program(p.Rejected, t.EntryPoint)}})
 		return nil
 	}); err != nil {
 		return 0, err

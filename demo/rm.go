@@ -110,7 +110,7 @@ func (d *run) bestOfN(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	greedy, err := generate(ctx, ev, tasks, 1, rollout.Sampling{})
+	greedy, err := ev.Generate(ctx, tasks, 1, rollout.Sampling{})
 	if err == nil {
 		err = ev.Check(ctx, tasks, greedy)
 	}
@@ -118,7 +118,7 @@ func (d *run) bestOfN(ctx context.Context) error {
 		return err
 	}
 	n := d.opts.Scale.Samples
-	sampled, err := generate(ctx, ev, tasks, n, rollout.Sampling{Temperature: d.opts.Scale.Temperature})
+	sampled, err := ev.Generate(ctx, tasks, n, rollout.Sampling{Temperature: d.opts.Scale.Temperature})
 	if err == nil {
 		err = ev.Check(ctx, tasks, sampled)
 	}

@@ -169,7 +169,7 @@ func (d *run) rl(ctx context.Context, name, reward string) error {
 	defer r.Close()
 	opts := trainer.PolicyRunOptions{Quiet: d.opts.Quiet, Log: d.opts.Log}
 	if d.runner != nil {
-		opts.Runner = validRunner{d.runner} // share the sandbox pool; otherwise an embedded queue starts its own
+		opts.Runner = d.runner // share the sandbox pool; otherwise an embedded queue starts its own
 	}
 	return trainer.TrainPolicy(ctx, cfg, r, opts)
 }
@@ -202,7 +202,7 @@ func (d *run) passAt1(ctx context.Context) error {
 			tasks []eval.Task
 			out   *float64
 		}{{held, &row.HeldOut}, {rlSet, &row.RL}} {
-			comps, err := generate(ctx, ev, set.tasks, 1, rollout.Sampling{})
+			comps, err := ev.Generate(ctx, set.tasks, 1, rollout.Sampling{})
 			if err == nil {
 				err = ev.Check(ctx, set.tasks, comps)
 			}

@@ -17,6 +17,24 @@
 // hash of the question parsed out of each rendered query, query.go), or a
 // reward model's scores.
 //
+// # Test styles
+//
+// A Job is in one of five modes (Job's comment; Validate rejects a job
+// that mixes them, naming its ID and the fields):
+//
+//   - asserts: Program, Tests (and Setup).
+//   - HumanEval: Prompt+Completion or Program, Test, EntryPoint.
+//   - value cases (EvalPlus): Program or Prompt+Completion, EntryPoint,
+//     Calls ([]json.RawMessage, each a JSON array of positional
+//     arguments), Expected ([]json.RawMessage, one per call) and Atol.
+//     Runner.Outputs(ctx, job) runs a program (the canonical solution) on
+//     the calls and returns one CallOutput per call; the Value of each is
+//     what goes into Expected. A job with Outputs set does the same through
+//     Do, acecoder exec or the queue (Result.Values).
+//   - stdin/stdout: Program, IO ([]IOCase{Input, Output}).
+//   - unittest (BigCodeBench): Program, UnitTest (the test module); each
+//     verdict's Name is Class.method.
+//
 // # Architecture
 //
 // NewRunner starts one long-lived Python worker per CPU (`python -I -S`,

@@ -30,6 +30,12 @@ type preparedJob struct {
 // prepare resolves HumanEval fields and analyses the tests.
 func (r *Runner) prepare(job Job) (preparedJob, error) {
 	pj := preparedJob{id: job.ID, program: job.Program, setup: job.Setup, timeout: job.Timeout}
+	if err := job.Validate(); err != nil {
+		return pj, err
+	}
+	if m := job.mode(); m != modeAsserts && m != modeHumanEval {
+		return pj, fmt.Errorf("rewards: job %q: %s jobs are not supported yet", job.ID, m)
+	}
 	tests := job.Tests
 	if job.IsHumanEval() {
 		split, err := r.analyzer.splitHumanEval(job.Test, job.EntryPoint)

@@ -16,16 +16,32 @@ const (
 	kindEq     testKind = "eq"     // `assert <expr> == <literal>`: value compared outside
 	kindInside testKind = "inside" // anything else: run inside the sandbox
 	kindBad    testKind = "bad"    // does not parse
+	kindCall   testKind = "call"   // a value case: Code is the arguments' JSON; the value is compared outside
+	kindIO     testKind = "io"     // a stdin/stdout case: Code is the input; stdout is compared outside
+	kindUnit   testKind = "unit"   // a unittest method, Code Class.method: run inside
 )
 
 // analysedTest is a test ready to run. For kindEq, Code is the expression
-// alone and want the expected value, which never enters the sandbox.
+// alone and want the expected value, which never enters the sandbox; so
+// do a value case's want and a stdin/stdout case's stdout.
 type analysedTest struct {
 	Kind   testKind `json:"kind"`
 	Code   string   `json:"code,omitempty"`
 	Reason string   `json:"-"`
 	want   pyValue
 	wantOK bool
+	atol   float64 // kindCall: EvalPlus's tolerance
+	record bool    // kindCall: keep the value (Job.Outputs) instead of judging it
+	stdout string  // kindIO: the expected output
+}
+
+// inside reports whether the test's verdict is decided in the sandbox.
+func (at analysedTest) inside() bool {
+	switch at.Kind {
+	case kindEq, kindCall, kindIO:
+		return false
+	}
+	return true
 }
 
 // analyzer is a trusted Python process that only parses tests (with `ast`,
@@ -38,11 +54,17 @@ type analyzer struct {
 	start func() (*proc, error)
 	tests map[string]analysedTest
 	he    map[[2]string]heSplit
+	units map[string]unitSplit
+}
+
+type unitSplit struct {
+	Tests []string `json:"tests"` // Class.method
+	Error string   `json:"error"` // the module does not parse
 }
 
 type heSplit struct {
-	Setup string   `json:"setup"`
 	Tests []string `json:"tests"`
+	Param string   `json:"param"` // check's parameter name, which the tests use
 }
 
 const analyzerCacheMax = 200_000
@@ -54,6 +76,7 @@ func newAnalyzer(ctx context.Context, python string) *analyzer {
 		},
 		tests: map[string]analysedTest{},
 		he:    map[[2]string]heSplit{},
+		units: map[string]unitSplit{},
 	}
 }
 
@@ -156,6 +179,24 @@ func (a *analyzer) splitHumanEval(test, entryPoint string) (heSplit, error) {
 		clear(a.he)
 	}
 	a.he[key] = s
+	return s, nil
+}
+
+// unitTests lists the test methods of a unittest module.
+func (a *analyzer) unitTests(module string) (unitSplit, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if s, ok := a.units[module]; ok {
+		return s, nil
+	}
+	var s unitSplit
+	if err := a.call(map[string]any{"unittest": module}, &s); err != nil {
+		return s, err
+	}
+	if len(a.units) > analyzerCacheMax/100 {
+		clear(a.units)
+	}
+	a.units[module] = s
 	return s, nil
 }
 

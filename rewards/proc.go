@@ -26,13 +26,15 @@ var (
 	pySandbox string
 	//go:embed worker_child.py
 	pyChild string
+	//go:embed worker_harness.py
+	pyHarness string
 	//go:embed worker_zygote.py
 	pyZygote string
 	//go:embed worker_serve.py
 	pyServe string
 
 	// workerScript is the whole script, run with `python -I -S -c`.
-	workerScript = strings.Join([]string{pyCommon, pyAnalyze, pySandbox, pyChild, pyZygote, pyServe}, "\n\n")
+	workerScript = strings.Join([]string{pyCommon, pyAnalyze, pySandbox, pyChild, pyHarness, pyZygote, pyServe}, "\n\n")
 )
 
 // maxFrame bounds a frame from a worker (results of one program).

@@ -17,48 +17,53 @@ import (
 )
 
 // preparedJob is a job after analysis: what the worker receives, plus the
-// expected literals that stay on this side.
+// expected values and outputs that stay on this side.
 type preparedJob struct {
 	id      string
 	program string
 	setup   string
+	mode    string // the worker's name for the mode: asserts, he, calls, io, unit
+	entry   string // he, calls: the entry point
+	param   string // he: check's parameter name
+	module  string // he, unit: the test module, run in its own namespace
 	tests   []analysedTest
+	outputs bool // calls: keep the values (Result.Values)
 	timeout time.Duration
 	budget  time.Duration
 }
 
-// prepare resolves HumanEval fields and analyses the tests.
+// prepare validates the job, resolves its mode's fields and analyses the
+// tests.
 func (r *Runner) prepare(job Job) (preparedJob, error) {
-	pj := preparedJob{id: job.ID, program: job.Program, setup: job.Setup, timeout: job.Timeout}
+	pj := preparedJob{id: job.ID, program: job.Program, setup: job.Setup, timeout: job.Timeout, mode: "asserts"}
 	if err := job.Validate(); err != nil {
 		return pj, err
 	}
-	if m := job.mode(); m != modeAsserts && m != modeHumanEval {
-		return pj, fmt.Errorf("rewards: job %q: %s jobs are not supported yet", job.ID, m)
+	if pj.program == "" {
+		pj.program = job.Prompt + job.Completion
 	}
-	tests := job.Tests
-	if job.IsHumanEval() {
-		split, err := r.analyzer.splitHumanEval(job.Test, job.EntryPoint)
-		if err != nil {
-			return pj, err
-		}
-		if pj.program == "" {
-			pj.program = job.Prompt + job.Completion
-		}
-		pj.setup = strings.TrimSpace(job.Setup+"\n") + "\n" + split.Setup
-		tests = split.Tests
+	var err error
+	switch job.mode() {
+	case modeAsserts:
+		pj.tests, err = r.analyzer.analyse(job.Tests)
+	case modeHumanEval:
+		err = r.prepareHumanEval(&pj, job)
+	case modeCalls:
+		prepareCalls(&pj, job)
+	case modeIO:
+		prepareIO(&pj, job)
+	case modeUnitTest:
+		err = r.prepareUnitTest(&pj, job)
 	}
-	analysed, err := r.analyzer.analyse(tests)
 	if err != nil {
 		return pj, err
 	}
-	pj.tests = analysed
 	if pj.timeout <= 0 {
 		pj.timeout = r.opts.Timeout
 	}
 	pj.budget = r.opts.ProgramTimeout
 	if pj.budget <= 0 {
-		pj.budget = pj.timeout * time.Duration(len(tests)+1)
+		pj.budget = pj.timeout * time.Duration(len(pj.tests)+1)
 	}
 	return pj, nil
 }
@@ -199,27 +204,44 @@ type workerReply struct {
 // jobFrame encodes a job for the worker: a length-prefixed frame of three
 // sections, the header JSON and the tests JSON (each after its 4-byte
 // length) and the child payload (the program's 4-byte length, the program,
-// the setup), which the worker forwards without decoding.
+// the setup), which the worker forwards without decoding. The tests JSON
+// ({"mode", "entry", "param", "module", "tests": [[kind, code], ...]}) is
+// what the zygote compiles and caches.
 func jobFrame(pj preparedJob) ([]byte, error) {
-	head, err := json.Marshal(map[string]any{"n": len(pj.tests), "timeout": pj.timeout.Seconds(), "budget": pj.budget.Seconds()})
-	if err != nil {
-		return nil, err
-	}
+	hdr := map[string]any{"n": len(pj.tests), "timeout": pj.timeout.Seconds(), "budget": pj.budget.Seconds()}
 	raw := make([][2]string, len(pj.tests))
+	var soCaps []int
 	for i, at := range pj.tests {
-		raw[i] = [2]string{string(at.Kind), at.Code}
+		raw[i] = [2]string{string(at.Kind), validUTF8(at.Code)}
 		if at.Kind == kindBad {
 			raw[i][1] = at.Reason // the worker reports it as the test's error
 		}
+		if at.Kind == kindIO {
+			soCaps = append(soCaps, stdoutCap(at.stdout))
+		}
 	}
-	tests, err := json.Marshal(raw)
+	if soCaps != nil {
+		hdr["so_caps"] = soCaps
+	}
+	head, err := json.Marshal(hdr)
+	if err != nil {
+		return nil, err
+	}
+	spec := map[string]any{"mode": pj.mode, "tests": raw}
+	if pj.entry != "" {
+		spec["entry"], spec["param"] = pj.entry, pj.param
+	}
+	if pj.module != "" {
+		spec["module"] = validUTF8(pj.module)
+	}
+	tests, err := json.Marshal(spec)
 	if err != nil {
 		return nil, err
 	}
 	program, setup := validUTF8(pj.program), validUTF8(pj.setup)
 	n := 4 + len(head) + 4 + len(tests) + 4 + len(program) + len(setup)
 	if n > maxFrame {
-		return nil, fmt.Errorf("rewards: job of %d bytes", n)
+		return nil, fmt.Errorf("rewards: job %q of %d bytes", pj.id, n)
 	}
 	be := binary.BigEndian
 	f := be.AppendUint32(make([]byte, 0, 4+n), uint32(n))
@@ -279,8 +301,11 @@ func (s *slot) do(ctx context.Context, t task) (Result, error) {
 		}
 		s.stop()
 		res := Result{ID: pj.id, Tests: make([]Verdict, len(pj.tests))}
-		for i := range res.Tests {
-			res.Tests[i] = Verdict{Status: status, Reason: reason, Inside: pj.tests[i].Kind != kindEq}
+		for i, at := range pj.tests {
+			res.Tests[i] = Verdict{Status: status, Reason: reason, Inside: at.inside(), Name: at.name()}
+		}
+		if pj.outputs {
+			res.Values = make([]json.RawMessage, len(pj.tests))
 		}
 		res.summarise()
 		return res, nil
@@ -289,9 +314,16 @@ func (s *slot) do(ctx context.Context, t task) (Result, error) {
 		return Result{ID: pj.id}, errors.New("rewards: " + reply.Infra)
 	}
 	res := Result{ID: pj.id, Output: reply.Output, Tests: make([]Verdict, len(pj.tests))}
+	if pj.outputs {
+		res.Values = make([]json.RawMessage, len(pj.tests))
+	}
 	crashed := false
 	for i, entry := range reply.Tests {
-		res.Tests[i] = judge(pj.tests[i], entry)
+		var value json.RawMessage
+		res.Tests[i], value = judge(pj.tests[i], entry)
+		if pj.outputs && res.Tests[i].Status == StatusPass {
+			res.Values[i] = value
+		}
 		crashed = crashed || res.Tests[i].Status == StatusCrash
 	}
 	if crashed {
@@ -320,30 +352,55 @@ func (s *slot) noteOOM(tests []Verdict) {
 	}
 }
 
-// judge turns a worker entry [status, payload] into a verdict; for eq tests
-// the value is compared with the expected literal here, outside the sandbox.
-func judge(at analysedTest, entry []json.RawMessage) Verdict {
-	v := Verdict{Inside: at.Kind != kindEq}
+// judge turns a worker entry [status, payload] into a verdict. Values
+// (eq tests, value cases) are compared with what the test expects here,
+// outside the sandbox, and so are a stdin/stdout case's outputs; a value
+// case's value is returned too, for Job.Outputs.
+func judge(at analysedTest, entry []json.RawMessage) (Verdict, json.RawMessage) {
+	v := Verdict{Inside: at.inside(), Name: at.name()}
+	crash := func(reason string) (Verdict, json.RawMessage) {
+		v.Status, v.Reason = StatusCrash, reason
+		return v, nil
+	}
 	if len(entry) != 2 {
-		return Verdict{Status: StatusCrash, Reason: "malformed worker entry", Inside: v.Inside}
+		return crash("malformed worker entry")
 	}
 	var status, reason string
 	if err := json.Unmarshal(entry[0], &status); err != nil {
-		return Verdict{Status: StatusCrash, Reason: "malformed worker entry", Inside: v.Inside}
+		return crash("malformed worker entry")
 	}
-	if status == "value" {
+	switch status {
+	case "value":
 		got, err := decodeValue(entry[1])
 		switch {
 		case err != nil:
-			v.Status, v.Reason = StatusCrash, "corrupt value record"
+			return crash("corrupt value record")
+		case at.Kind == kindCall && at.record:
+			v.Status = StatusPass
+		case at.Kind == kindCall:
+			v.Status, v.Reason = judgeValue(got, at.want, at.atol)
 		case !at.wantOK:
-			v.Status, v.Reason = StatusCrash, "value for a test without a literal"
+			return crash("value for a test without a literal")
 		case pyEqual(got, at.want):
 			v.Status = StatusPass
 		default:
 			v.Status, v.Reason = StatusFail, fmt.Sprintf("got %s, want %s", got.repr(), at.want.repr())
 		}
-		return v
+		return v, entry[1]
+	case "out":
+		if at.Kind != kindIO {
+			return crash("stdout for a test that is not a stdin/stdout case")
+		}
+		stdout, failure, ok := decodeStdout(entry[1])
+		switch {
+		case !ok:
+			return crash("corrupt stdout record")
+		case failure != "":
+			v.Status, v.Reason = StatusError, "program: "+failure
+		default:
+			v.Status, v.Reason = judgeOutput(stdout, at.stdout)
+		}
+		return v, nil
 	}
 	json.Unmarshal(entry[1], &reason)
 	v.Status, v.Reason = Status(status), reason
@@ -352,8 +409,8 @@ func judge(at analysedTest, entry []json.RawMessage) Verdict {
 	default:
 		v.Status, v.Reason = StatusCrash, "unknown worker status "+status
 	}
-	if v.Status == StatusPass && at.Kind == kindEq {
+	if v.Status == StatusPass && !v.Inside {
 		v.Status, v.Reason = StatusCrash, "pass without a value for an outside-compared test"
 	}
-	return v
+	return v, nil
 }

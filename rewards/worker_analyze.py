@@ -33,9 +33,11 @@ def uses_name(node, name):
 
 
 def split_check(test_src, entry_point):
-    """Split a HumanEval test module into setup code and per-assert tests."""
-    setup = test_src + "\n\ncandidate = %s\n" % entry_point
-    whole = {"setup": setup, "tests": ["check(%s)" % entry_point]}
+    """Split a HumanEval test module into per-assert tests, or the single
+    test check(candidate). The module itself runs in the sandbox as the
+    test namespace; param is the name check gives its parameter, which the
+    asserts use."""
+    whole = {"tests": ["check(candidate)"], "param": ""}
     try:
         mod = ast.parse(test_src)
     except SyntaxError:
@@ -48,14 +50,43 @@ def split_check(test_src, entry_point):
     body = [s for s in fn.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
     if not body or not all(isinstance(s, ast.Assert) for s in body):
         return whole
-    tests = []
-    for s in body:
-        if not uses_name(s, param):
-            continue  # e.g. `assert True, "..."`: tests nothing
-        tests.append(ast.unparse(s))
-    if param != "candidate":
-        setup += "%s = candidate\n" % param
-    return {"setup": setup, "tests": tests} if tests else whole
+    tests = [ast.unparse(s) for s in body if uses_name(s, param)]  # `assert True, "..."` tests nothing
+    return {"tests": tests, "param": param} if tests else whole
+
+
+def unit_tests(src):
+    """The test methods of a unittest module, as Class.method: module-level
+    classes deriving from a name ending in TestCase or from such a class of
+    the module; their methods named test* (inherited ones included), each
+    class's sorted by name as unittest's loader sorts them."""
+    try:
+        mod = ast.parse(src)
+    except SyntaxError as e:
+        return {"error": "test module does not parse: %s (line %s)" % (e.msg, e.lineno)}
+    found = {}  # class name -> set of test method names
+    out = []
+    for node in mod.body:
+        if not isinstance(node, ast.ClassDef):
+            continue
+        names = set()
+        is_test = False
+        for b in node.bases:
+            base = b.attr if isinstance(b, ast.Attribute) else b.id if isinstance(b, ast.Name) else ""
+            if base in found:
+                names |= found[base]
+                is_test = True
+            elif base.endswith("TestCase"):
+                is_test = True
+        if not is_test:
+            continue
+        for s in node.body:
+            if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name.startswith("test"):
+                names.add(s.name)
+            elif isinstance(s, ast.Assign):
+                names -= {t.id for t in s.targets if isinstance(t, ast.Name)}
+        found[node.name] = names
+        out += ["%s.%s" % (node.name, m) for m in sorted(names)]
+    return {"tests": out}
 
 
 def analyze_main():
@@ -70,5 +101,7 @@ def analyze_main():
         if "he" in req:
             he = req["he"]
             write_frame(split_check(he["test"], he["entry_point"]))
+        elif "unittest" in req:
+            write_frame(unit_tests(req["unittest"]))
         else:
             write_frame({"tests": [analyze_test(t, ser) for t in req["tests"]]})

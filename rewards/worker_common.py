@@ -1,7 +1,8 @@
 """Python side of the acecoder test runner (embedded in the Go package).
 
 The Go side concatenates worker_common.py, worker_analyze.py,
-worker_sandbox.py, worker_child.py and worker_serve.py into one script and
+worker_sandbox.py, worker_child.py, worker_harness.py, worker_zygote.py and
+worker_serve.py into one script and
 runs it with `python -I -S -c`.
 
 Two modes, chosen by argv[1]:

@@ -16,9 +16,12 @@ def exit_text(status):
 class ChildRun:
     """One child: reads its records in order and enforces the test timeout."""
 
-    def __init__(self, box, n, start, out, timeout, output, cap):
+    def __init__(self, box, n, start, out, timeout, output, cap, so_cap=None):
         self.box, self.n, self.start, self.out = box, n, start, out
         self.timeout, self.output, self.cap = timeout, output, cap
+        # so_cap: a stdin/stdout case, whose child runs this one case and
+        # whose stdout is kept (up to so_cap bytes) for the comparison in Go.
+        self.so_cap, self.stdout = so_cap, bytearray()
         self.expect = -1  # -1: waiting for the load record
         self.buf = b""
         self.infra = None
@@ -40,13 +43,21 @@ class ChildRun:
                 self.fill("crash", "corrupt result record while loading", self.start)
                 return n
             if rec["load"] is not None:
-                self.fill("error", "program: %s" % rec["load"], self.start)
+                self.fill("error", "%s: %s" % (rec.get("where", "program"), rec["load"]), self.start)
                 return n
             self.expect = self.start
             return n if self.start >= n else None
         i = self.expect
         if not isinstance(rec, dict) or rec.get("i") != i:
             self.out[i] = ["crash", "corrupt or out-of-order result record"]
+            return i + 1
+        if self.so_cap is not None:
+            if "io" not in rec:
+                self.out[i] = ["crash", "corrupt result record"]
+            elif not self.take_stdout(self.so_fd):
+                self.out[i] = ["fail", "stdout exceeded %d bytes" % self.so_cap]
+            else:
+                self.out[i] = ["out", [self.stdout.decode("utf-8", "replace"), rec["io"]]]
             return i + 1
         if "v" in rec:
             self.out[i] = ["value", rec["v"]]
@@ -56,6 +67,8 @@ class ChildRun:
             self.out[i] = ["fail", str(rec["f"])]
         elif "u" in rec:
             self.out[i] = ["fail", str(rec["u"])]
+        elif "s" in rec:
+            self.out[i] = ["skipped", "test skipped: %s" % rec["s"]]
         else:
             self.out[i] = ["error", str(rec.get("e", "unknown"))]
         self.expect = i + 1
@@ -76,6 +89,20 @@ class ChildRun:
             if nxt is not None:
                 return nxt
         return None
+
+    def take_stdout(self, fd):
+        """Keep the case's stdout; False once it passed its cap (the case
+        then fails at once)."""
+        while True:
+            try:
+                data = os.read(fd, 1 << 16)
+            except BlockingIOError:
+                return True
+            if not data:
+                return True
+            self.stdout += data
+            if len(self.stdout) > self.so_cap:
+                return False
 
     def take_output(self, fd):
         try:
@@ -123,10 +150,13 @@ class ChildRun:
         timeout is therefore measured from the tick that first saw the
         previous record, at most one tick (a quarter of the timeout,
         <= 0.25 s) late."""
-        res_r, out_r = zyg.rec_r, zyg.out_r
+        res_r, out_r, so_r = zyg.rec_r, zyg.out_r, zyg.so_r
+        self.so_fd = so_r
         poller = select.poll()
         poller.register(out_r, select.POLLIN)
         poller.register(zyg.ans_r, select.POLLIN)
+        if self.so_cap is not None:
+            poller.register(so_r, select.POLLIN)
         tick = min(self.timeout / 4, 0.25) * 1000
         last = time.monotonic()
         while True:
@@ -135,8 +165,13 @@ class ChildRun:
                 if fd == out_r:
                     if not self.take_output(out_r):
                         poller.unregister(out_r)
+                elif fd == so_r:
+                    if not self.take_stdout(so_r):
+                        return self.flooded()
                 else:
                     exited = True
+            if self.so_cap is not None and not self.take_stdout(so_r):
+                return self.flooded()  # everything printed before a record is in the pipe
             before = self.expect
             nxt = self.drain(res_r)
             if nxt is not None:
@@ -152,6 +187,11 @@ class ChildRun:
                 return self.died(exit_text(self.status))
             if now - last >= self.timeout:
                 return self.timed_out()
+
+    def flooded(self):
+        i = max(self.expect, self.start)
+        self.out[i] = ["fail", "stdout exceeded %d bytes" % self.so_cap]
+        return i + 1
 
     def died(self, how):
         if self.expect == -1:
@@ -187,7 +227,8 @@ def run_job(box, zyg, frame, cap):
             for i in range(start, n):
                 out[i] = ["skipped", "program time budget of %gs exhausted" % budget]
             break
-        run = ChildRun(box, n, start, out, timeout, output, cap)
+        so_caps = head.get("so_caps")
+        run = ChildRun(box, n, start, out, timeout, output, cap, so_caps[start] if so_caps else None)
         start = run.run(zyg, payload, tests)
         infra = infra or run.infra
     reply = {"tests": out, "output": output.decode("utf-8", "replace")}

@@ -2,27 +2,54 @@
 
 # ---------------------------------------------------------------- zygote
 
-# The zygote's descriptors. A child keeps JOB_FD and REC_FD and closes
+# The zygote's descriptors. A child keeps JOB_FD, REC_FD and SO_FD (the
+# stdout pipe of stdin/stdout cases, which it makes its fd 1) and closes
 # everything from CTL_FD up with one close_range.
-JOB_FD, REC_FD, CTL_FD, ANS_FD = 3, 4, 5, 6
+JOB_FD, REC_FD, SO_FD, CTL_FD, ANS_FD = 3, 4, 5, 6, 7
 CTL_HEAD = struct.Struct(">IId")  # tests length, first test, CPU seconds
 ENDED = struct.Struct(">ii")       # a child's pid and wait status
 
 
+class Spec:
+    """A job's tests as the zygote compiled them: the mode (asserts, he,
+    calls, io, unit), the entry point and check parameter, the test module
+    (HumanEval or unittest; None or a code object, or a reason string when
+    it does not compile) and the tests [(kind, code object or data)]."""
+
+    def __init__(self, mode, entry, param, module, tests):
+        self.mode, self.entry, self.param, self.module, self.tests = mode, entry, param, module, tests
+
+
 def compile_tests(blob):
-    """[[kind, code], ...] as JSON -> [(kind, code object or reason)]."""
+    """{"mode", "entry", "param", "module", "tests": [[kind, code], ...]} as
+    JSON -> Spec. Call arguments are decoded here, once; children copy them
+    before each call."""
+    spec = json.loads(blob)
     out = []
-    for kind, code in json.loads(blob):
+    for kind, code in spec["tests"]:
         try:
             if kind == "eq":
                 out.append(("eq", compile(code, "<test>", "eval")))
             elif kind == "inside":
                 out.append(("inside", compile(code, "<test>", "exec")))
+            elif kind == "call":
+                args = json.loads(code)
+                out.append(("call", args) if type(args) is list else ("bad", "call arguments are not a list"))
+            elif kind in ("io", "unit"):
+                out.append((kind, code))
             else:
                 out.append(("bad", code or "test is not valid"))
         except SyntaxError as e:
             out.append(("bad", "test does not compile: %s" % e.msg))
-    return out
+        except ValueError as e:
+            out.append(("bad", "call arguments are not JSON: %s" % e))
+    module = spec.get("module")
+    if module is not None:
+        try:
+            module = compile(module, "<tests>", "exec")
+        except SyntaxError as e:
+            module = "test module does not compile: %s (line %s)" % (e.msg, e.lineno)
+    return Spec(spec.get("mode", "asserts"), spec.get("entry", ""), spec.get("param", ""), module, out)
 
 
 class Zygote:
@@ -46,7 +73,8 @@ class Zygote:
         job_r, self.job_w = os.pipe()
         self.rec_r, rec_w = os.pipe()
         self.out_r, out_w = os.pipe()
-        for fd in (self.job_w, rec_w):
+        self.so_r, so_w = os.pipe()
+        for fd in (self.job_w, rec_w, so_w):
             try:  # room for a whole program / all records without waiting
                 fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, 1 << 20)
             except OSError:
@@ -54,16 +82,16 @@ class Zygote:
         self.job_cap = fcntl.fcntl(self.job_w, fcntl.F_GETPIPE_SZ)
         pid = os.fork()
         if pid == 0:
-            for fd in (IN_FD, OUT_FD, self.ctl_w, self.ans_r, self.job_w, self.rec_r, self.out_r):
+            for fd in (IN_FD, OUT_FD, self.ctl_w, self.ans_r, self.job_w, self.rec_r, self.out_r, self.so_r):
                 os.close(fd)
-            zygote_main(box, (job_r, rec_w, ctl_r, ans_w), out_w)
+            zygote_main(box, (job_r, rec_w, so_w, ctl_r, ans_w), out_w)
         zygote_pid = self.pid = pid
-        for fd in (ctl_r, ans_w, rec_w, out_w):
+        for fd in (ctl_r, ans_w, rec_w, out_w, so_w):
             os.close(fd)
         # job_r is kept only to drain what a dead child did not read; it
         # stays blocking (the flag would be shared with the children).
         self.job_r = job_r
-        for fd in (self.rec_r, self.out_r):
+        for fd in (self.rec_r, self.out_r, self.so_r):
             os.set_blocking(fd, False)
 
     def spawn(self, payload, tests, start, cpu):
@@ -92,7 +120,7 @@ class Zygote:
 
     def drain_pipes(self):
         """Drop whatever the last child left in the shared pipes."""
-        for fd in (self.rec_r, self.out_r):
+        for fd in (self.rec_r, self.out_r, self.so_r):
             try:
                 while os.read(fd, 1 << 16):
                     pass
@@ -108,7 +136,7 @@ def write_all(fd, data):
 
 
 def zygote_fds(keep, out_w):
-    """Put the pipes children use at JOB_FD and REC_FD, ours at CTL_FD and
+    """Put the pipes children use at JOB_FD, REC_FD and SO_FD, ours at CTL_FD and
     ANS_FD, /dev/null at 0 and the output pipe at 1 and 2, and close the
     rest, so a child has nothing to rearrange."""
     high = [fcntl.fcntl(fd, fcntl.F_DUPFD, ANS_FD + 1) for fd in keep + (out_w,)]
@@ -116,7 +144,7 @@ def zygote_fds(keep, out_w):
     os.dup2(null, 0)
     os.dup2(high[-1], 1)
     os.dup2(high[-1], 2)
-    for target, fd in zip((JOB_FD, REC_FD, CTL_FD, ANS_FD), high):
+    for target, fd in zip((JOB_FD, REC_FD, SO_FD, CTL_FD, ANS_FD), high):
         os.dup2(fd, target)
     os.closerange(ANS_FD + 1, 1 << 16)
 
@@ -131,6 +159,7 @@ def zygote_main(box, keep, out_w):
                 __import__(name)
             except ImportError:
                 pass
+        import unittest  # unittest jobs find it loaded and unpatched
         ser, enc = make_serialiser(200000, 64), make_encoder()
         cache = {}
         gc.collect()
@@ -142,9 +171,11 @@ def zygote_main(box, keep, out_w):
                 break
             tests = cache.get(blob)
             if tests is None:
-                if len(cache) >= 256:  # RL sends a question's tests many times in a row
-                    del cache[next(iter(cache))]
-                tests = cache[blob] = compile_tests(blob)
+                tests = compile_tests(blob)
+                if len(blob) <= (1 << 20):  # RL sends a question's tests many times in a row
+                    if len(cache) >= 256:
+                        del cache[next(iter(cache))]
+                    cache[blob] = tests
             gc.freeze()  # keeps the child's GC from touching (and copying) our pages
             pid = os.fork()
             if pid == 0:

@@ -12,48 +12,79 @@ import (
 
 	"acecoder/extract"
 	"acecoder/internal/rowid"
-	"acecoder/rewards"
 )
 
-// Format names a benchmark row shape.
+// Format names a benchmark row shape, and so the style of its tests.
 type Format string
 
+// Benchmark formats. Each maps to one kind of sandbox job (Task.Jobs).
 const (
-	HumanEval Format = "humaneval" // task_id, prompt, entry_point, test (def check(candidate)), canonical_solution
-	MBPP      Format = "mbpp"      // task_id, text, code, test_list, test_setup_code
-	AceCode   Format = "acecode"   // id, question, test_cases (this project's toy suite too)
+	HumanEval    Format = "humaneval"    // task_id, prompt, entry_point, test (def check(candidate)), canonical_solution
+	MBPP         Format = "mbpp"         // task_id, text, code, test_list, test_setup_code
+	AceCode      Format = "acecode"      // id, question, test_cases (this project's toy suite too)
+	EvalPlus     Format = "evalplus"     // HumanEvalPlus / MbppPlus: prompt, entry_point, canonical_solution, base_input, plus_input, atol
+	StdIO        Format = "stdio"        // LiveCodeBench, APPS, CodeContests: input/output cases (stdin/stdout, or LiveCodeBench's functional calls)
+	BigCodeBench Format = "bigcodebench" // complete_prompt, instruct_prompt, code_prompt, canonical_solution, test (unittest.TestCase), entry_point
 )
 
-// Task is one benchmark problem in a common shape.
+// Task is one benchmark problem in a common shape. Which fields are set
+// depends on Format.
 type Task struct {
-	ID         string
-	RowID      rowid.ID // ID as the row wrote it (string or number), for the reports
+	ID         string   // evalplus's name: HumanEval/0, Mbpp/2, BigCodeBench/0; else the row's id
+	RowID      rowid.ID // the id the reports write (ID as a string, or the row's number)
 	Format     Format
-	Prompt     string   // what the model is asked: code to complete (HumanEval) or a question
+	Prompt     string   // the task prompt: code to complete, or the problem statement
 	EntryPoint string   // function under test, when known
 	Tests      []string // assert statements (MBPP, AceCode)
 	Setup      string   // MBPP test_setup_code
 	Check      string   // HumanEval test: a check(candidate) function
-	Reference  string   // reference solution, when the file has one
+	Reference  string   // the reference program, when the row has one
+
+	// EvalPlus: argument lists (each a JSON array) of the base and plus
+	// tests, and the absolute tolerance of float outputs (0: evalplus's
+	// 1e-6 for floats, exact otherwise).
+	BaseInputs, PlusInputs []json.RawMessage
+	Atol                   float64
+	// Expected holds the outputs the value-comparing tests expect, one per
+	// call (base then plus; LiveCodeBench's functional cases), as the
+	// sandbox serialises values; Prepare computes them.
+	Expected []json.RawMessage
+
+	// StdIO: the cases, and for LiveCodeBench's functional (LeetCode)
+	// tests the method of class Solution they call.
+	Cases   []IOCase
+	FnName  string
+	Starter string // starter code shown with the problem
+
+	// BigCodeBench: the instruct split's prompt and the unittest module.
+	Instruct string
+	TestCode string
 }
 
-// Job builds the runner job that checks completion against the task's
-// tests. For HumanEval the completion continues the prompt unless it
-// already defines the entry point itself (a chat model's whole program).
-func (t Task) Job(id, completion string, program string) rewards.Job {
-	if t.Format == HumanEval {
-		j := rewards.Job{ID: id, Test: t.Check, EntryPoint: t.EntryPoint}
-		if program != "" && strings.Contains(program, "def "+t.EntryPoint) {
-			j.Program = program
-		} else {
-			j.Prompt, j.Completion = t.Prompt, completion
-		}
-		return j
+// IOCase is one input/output test. For stdin/stdout problems Input is the
+// program's stdin and Output the stdout it must print (compared line by
+// line, trailing white space ignored). For functional problems Input holds
+// the arguments, one JSON value per line, and Output the JSON of the
+// return value (LiveCodeBench's encoding).
+type IOCase struct {
+	Input  string `json:"input"`
+	Output string `json:"output"`
+}
+
+// HasPlus reports whether the task has evalplus's extra tests, whose
+// pass@1 is reported beside the base tests'.
+func (t Task) HasPlus() bool { return t.Format == EvalPlus && len(t.PlusInputs) > 0 }
+
+// outID is the id the reports write: as the row wrote it, else ID.
+func (t Task) outID() any {
+	if t.RowID.IsZero() {
+		return t.ID
 	}
-	return rewards.Job{ID: id, Program: program, Tests: t.Tests, Setup: t.Setup}
+	return t.RowID
 }
 
-// rawRow holds every field any supported format uses.
+// rawRow holds every field any supported format uses. Fields whose JSON
+// type varies between releases are kept raw.
 type rawRow struct {
 	TaskID     rowid.ID `json:"task_id"`
 	ID         rowid.ID `json:"id"`
@@ -68,6 +99,49 @@ type rawRow struct {
 	Question   string   `json:"question"`
 	TestCases  []string `json:"test_cases"`
 	Program    string   `json:"program"`
+
+	// evalplus
+	BaseInput json.RawMessage `json:"base_input"`
+	PlusInput json.RawMessage `json:"plus_input"`
+	Atol      json.RawMessage `json:"atol"`
+
+	// BigCodeBench
+	CompletePrompt string `json:"complete_prompt"`
+	InstructPrompt string `json:"instruct_prompt"`
+	CodePrompt     string `json:"code_prompt"`
+
+	// LiveCodeBench
+	QuestionID      rowid.ID        `json:"question_id"`
+	QuestionContent string          `json:"question_content"`
+	StarterCode     string          `json:"starter_code"`
+	PublicCases     json.RawMessage `json:"public_test_cases"`
+	PrivateCases    json.RawMessage `json:"private_test_cases"`
+	Metadata        json.RawMessage `json:"metadata"`
+
+	// APPS
+	ProblemID   rowid.ID        `json:"problem_id"`
+	InputOutput json.RawMessage `json:"input_output"`
+	Solutions   json.RawMessage `json:"solutions"`
+
+	// CodeContests
+	Name           string          `json:"name"`
+	Description    string          `json:"description"`
+	PublicTests    json.RawMessage `json:"public_tests"`
+	PrivateTests   json.RawMessage `json:"private_tests"`
+	GeneratedTests json.RawMessage `json:"generated_tests"`
+}
+
+// rowID is the first id the row has, in the order the formats name them.
+func (r rawRow) rowID() rowid.ID {
+	for _, id := range []rowid.ID{r.TaskID, r.ID, r.QuestionID, r.ProblemID} {
+		if !id.IsZero() {
+			return id
+		}
+	}
+	if r.Name != "" {
+		return rowid.String(r.Name)
+	}
+	return rowid.ID{}
 }
 
 // parseRow detects the format of one JSON row and converts it.
@@ -76,41 +150,35 @@ func parseRow(data []byte) (Task, error) {
 	if err := json.Unmarshal(data, &r); err != nil {
 		return Task{}, err
 	}
-	rid := r.TaskID
-	if rid.IsZero() {
-		rid = r.ID
-	}
+	rid := r.rowID()
 	id := rid.String()
 	if id == "" {
-		return Task{}, fmt.Errorf("no task_id or id")
+		return Task{}, fmt.Errorf("no task_id, id, question_id, problem_id or name")
 	}
 	t, err := taskOf(id, r)
-	t.RowID = rid
-	return t, err
-}
-
-// outID is the id the reports write: as the row wrote it, else ID.
-func (t Task) outID() any {
-	if t.RowID.IsZero() {
-		return t.ID
+	if err != nil {
+		return Task{}, fmt.Errorf("task %s: %w", id, err)
 	}
-	return t.RowID
+	if t.RowID.IsZero() {
+		t.RowID = rid
+	}
+	return t, nil
 }
 
 // taskOf converts a row of a known format.
 func taskOf(id string, r rawRow) (Task, error) {
 	switch {
+	case r.CompletePrompt != "" || r.InstructPrompt != "":
+		return bigCodeBenchTask(id, r)
+	case len(r.BaseInput) > 0:
+		return evalPlusTask(id, r)
 	case r.Prompt != "" && r.Test != "" && r.EntryPoint != "":
-		return Task{ID: id, Format: HumanEval, Prompt: r.Prompt, EntryPoint: r.EntryPoint, Check: r.Test, Reference: r.Canonical}, nil
+		return Task{ID: id, Format: HumanEval, Prompt: r.Prompt, EntryPoint: r.EntryPoint, Check: r.Test,
+			Reference: r.Prompt + r.Canonical}, nil
 	case len(r.TestList) > 0:
-		q := r.Text
-		if q == "" {
-			q = r.Question
-		}
-		if q == "" {
-			return Task{}, fmt.Errorf("task %s: test_list without text", id)
-		}
-		return Task{ID: id, Format: MBPP, Prompt: q, Tests: r.TestList, Setup: r.TestSetup, Reference: r.Code, EntryPoint: extract.EntryFromTests(r.TestList)}, nil
+		return mbppTask(id, r)
+	case len(r.PublicCases) > 0 || len(r.InputOutput) > 0 || len(r.PublicTests) > 0 || len(r.PrivateTests) > 0:
+		return stdioTask(id, r)
 	case r.Question != "" && len(r.TestCases) > 0:
 		ep := r.EntryPoint
 		if ep == "" {
@@ -118,7 +186,28 @@ func taskOf(id string, r rawRow) (Task, error) {
 		}
 		return Task{ID: id, Format: AceCode, Prompt: r.Question, Tests: r.TestCases, EntryPoint: ep, Reference: r.Program}, nil
 	}
-	return Task{}, fmt.Errorf("task %s: not a HumanEval (prompt, test, entry_point), MBPP (text, test_list) or AceCode (question, test_cases) row", id)
+	return Task{}, fmt.Errorf("not a row of a known benchmark: HumanEval (prompt, test, entry_point), MBPP (text, test_list), " +
+		"evalplus (base_input), BigCodeBench (complete_prompt, test), LiveCodeBench (public_test_cases), APPS (input_output), " +
+		"CodeContests (public_tests) or AceCode (question, test_cases)")
+}
+
+// mbppTask converts an MBPP row; a numbered task gets evalplus's name
+// Mbpp/<number>, which the reports write.
+func mbppTask(id string, r rawRow) (Task, error) {
+	q := r.Text
+	if q == "" {
+		q = r.Question
+	}
+	if q == "" {
+		return Task{}, fmt.Errorf("test_list without text")
+	}
+	t := Task{ID: id, Format: MBPP, Prompt: q, Tests: r.TestList, Setup: r.TestSetup, Reference: r.Code,
+		EntryPoint: extract.EntryFromTests(r.TestList)}
+	if !strings.Contains(id, "/") {
+		t.ID = "Mbpp/" + id
+		t.RowID = rowid.String(t.ID)
+	}
+	return t, nil
 }
 
 // ReadBench reads a benchmark file (JSONL, or JSONL.gz by extension). A bad
@@ -141,6 +230,9 @@ func ReadBench(path string) (tasks []Task, skipped []error, err error) {
 	tasks, skipped, err = parseBench(r, path)
 	if err == nil && len(tasks) == 0 {
 		err = fmt.Errorf("eval: %s: no tasks (%d bad rows)", path, len(skipped))
+		if len(skipped) > 0 {
+			err = fmt.Errorf("%w; first: %w", err, skipped[0])
+		}
 	}
 	return tasks, skipped, err
 }
@@ -150,7 +242,7 @@ func parseBench(r io.Reader, name string) ([]Task, []error, error) {
 	var skipped []error
 	seen := map[string]int{}
 	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 1<<20), 1<<26)
+	sc.Buffer(make([]byte, 1<<20), 1<<28)
 	for line := 1; sc.Scan(); line++ {
 		b := bytes.TrimSpace(sc.Bytes())
 		if len(b) == 0 {

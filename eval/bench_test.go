@@ -26,7 +26,7 @@ not json
 		id     string
 		format Format
 		entry  string
-	}{{"HumanEval/0", HumanEval, "f"}, {"11", MBPP, "add_one"}, {"toy/a", AceCode, "plus_one"}}
+	}{{"HumanEval/0", HumanEval, "f"}, {"Mbpp/11", MBPP, "add_one"}, {"toy/a", AceCode, "plus_one"}}
 	for i, w := range want {
 		if tasks[i].ID != w.id || tasks[i].Format != w.format || tasks[i].EntryPoint != w.entry {
 			t.Errorf("task %d = %+v, want %+v", i, tasks[i], w)
@@ -35,11 +35,11 @@ not json
 	if len(skipped) != 3 || !strings.HasPrefix(skipped[0].Error(), "b.jsonl:4:") || !strings.Contains(skipped[2].Error(), "repeats line 3") {
 		t.Errorf("skipped = %v", skipped)
 	}
-	job := tasks[0].Job("j", "    return x + 1\n", "")
-	if job.Prompt != tasks[0].Prompt || job.Completion == "" || job.EntryPoint != "f" {
-		t.Errorf("HumanEval job = %+v", job)
+	job, err := tasks[0].Job("j", "    return x + 1\n", "")
+	if err != nil || job.Prompt != tasks[0].Prompt || job.Completion == "" || job.EntryPoint != "f" {
+		t.Errorf("HumanEval job = %+v, %v", job, err)
 	}
-	if job := tasks[0].Job("j", "", "def f(x):\n    return x + 1\n"); job.Program == "" {
+	if job, _ := tasks[0].Job("j", "", "def f(x):\n    return x + 1\n"); job.Program == "" {
 		t.Errorf("a whole program defining the entry point should run as the program: %+v", job)
 	}
 }

@@ -1,14 +1,13 @@
 package eval
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
 
-// The reports write each task's id as its row did: a string stays a
-// string, MBPP's number a number.
+// The reports write each task's id as its row did (a string stays a
+// string, a number a number), except MBPP's numbers, which become
+// evalplus's Mbpp/<number>.
 func TestReportsKeepIDKinds(t *testing.T) {
 	rows := `{"task_id": "HumanEval/0", "prompt": "def f(x):\n", "entry_point": "f", "test": "def check(candidate):\n    assert candidate(1) == 2\n"}
 {"task_id": 11, "text": "Add one.", "code": "def add_one(x): return x + 1", "test_list": ["assert add_one(1) == 2"]}
@@ -19,17 +18,13 @@ func TestReportsKeepIDKinds(t *testing.T) {
 		t.Fatalf("%d tasks, %v", len(tasks), err)
 	}
 	tasks = append(tasks, Task{ID: "made/in/code"})
-	dir := t.TempDir()
 	comps := make([][]Completion, len(tasks))
-	if err := WriteSamples(dir, tasks, comps); err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(filepath.Join(dir, "results.jsonl"))
+	data, err := EncodeResults(tasks, nil, comps)
 	if err != nil {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
-	for i, want := range []string{`"task_id":"HumanEval/0"`, `"task_id":11`, `"task_id":"oss_0"`, `"task_id":"made/in/code"`} {
+	for i, want := range []string{`"task_id":"HumanEval/0"`, `"task_id":"Mbpp/11"`, `"task_id":"oss_0"`, `"task_id":"made/in/code"`} {
 		if !strings.Contains(lines[i], want) {
 			t.Errorf("results line %d = %s, want %s", i+1, lines[i], want)
 		}

@@ -6,26 +6,35 @@ import (
 	"strings"
 	"time"
 
-	"acecoder/extract"
 	"acecoder/policy"
 	"acecoder/policy/chat"
 	"acecoder/rewards"
 	"acecoder/rollout"
 )
 
-// Completion is one generated answer to a task with its verdict.
+// Completion is one answer to a task with its verdict.
 type Completion struct {
-	Text    string
-	Program string
-	Passed  bool
-	Result  rewards.Result
-	Score   float64 // reward-model score, when scored
+	Text    string // the model's text (empty for a graded samples file that gives only the solution)
+	Program string // the program graded (evalplus's "solution")
+	Passed  bool   // every (base) test passed
+	// PlusPassed: the base and the plus tests passed (evalplus's "base +
+	// extra"); meaningful for tasks with plus tests only.
+	PlusPassed bool
+	Status     Status // pass, fail, error or timeout (Classify)
+	Result     rewards.Result
+	Score      float64 // reward-model score, when scored
 }
 
 // Runner executes programs against their tests: a local sandboxed
 // *rewards.Runner, or the execution queue.
 type Runner interface {
 	Run(ctx context.Context, jobs []rewards.Job) ([]rewards.Result, error)
+}
+
+// streamRunner is a Runner that reports each result as it finishes (the
+// local sandbox), which the progress callback counts.
+type streamRunner interface {
+	Stream(ctx context.Context, in <-chan rewards.Job) <-chan rewards.StreamResult
 }
 
 // Evaluator generates answers with a policy and checks them in the sandbox.
@@ -37,20 +46,35 @@ type Evaluator struct {
 	Batch   int
 	MaxNew  int
 	Seed    uint64
+	// Style is the prompt style; "" is StyleProject.
+	Style PromptStyle
+	// Generated and Checked, when set, are called as completions finish
+	// and as programs are checked (progress bars).
+	Generated, Checked func(n int)
 }
 
-// PromptMessages is the conversation that asks for a task: the question
-// (MBPP adds its first test, as MBPP prompts do); HumanEval asks to
-// complete the function in a code block.
+// PromptMessages is this project's conversation that asks for a task
+// (StyleProject): the question (MBPP adds its first test, as MBPP prompts
+// do); HumanEval asks to complete the function in a code block.
 func PromptMessages(t Task) []chat.Message {
 	var q string
 	switch t.Format {
-	case HumanEval:
+	case HumanEval, EvalPlus:
 		q = "Complete the following Python function:\n```python\n" + t.Prompt + "```"
 	case MBPP:
 		q = t.Prompt
 		if len(t.Tests) > 0 {
 			q += "\nYour code should pass this test:\n" + t.Tests[0]
+		}
+	case StdIO:
+		q = TaskPrompt(t)
+		if t.FnName == "" {
+			q += "\n\nRead the input from stdin and write the answer to stdout."
+		}
+	case BigCodeBench:
+		q = t.Instruct
+		if q == "" {
+			q = "Complete the following Python function:\n```python\n" + t.Prompt + "```"
 		}
 	default:
 		q = t.Prompt
@@ -58,54 +82,139 @@ func PromptMessages(t Task) []chat.Message {
 	return []chat.Message{{"role": "user", "content": q}}
 }
 
+// Prompt is the token ids of task t's prompt in the evaluator's style.
+func (e *Evaluator) Prompt(t Task) ([]int32, error) {
+	var tmpl *chat.Template
+	if e.Style != StyleCompletion {
+		tmpl = e.Policy.Template
+	}
+	text, err := RenderPrompt(tmpl, e.Style, t)
+	if err != nil {
+		return nil, err
+	}
+	return e.Policy.Encode(text), nil
+}
+
 // Generate samples n completions per task (greedy when temperature is 0)
-// and returns them per task.
+// and returns them per task, in sample order.
 func (e *Evaluator) Generate(ctx context.Context, tasks []Task, n int, sampling rollout.Sampling) ([][]Completion, error) {
 	reqs := make([]rollout.Request, len(tasks))
+	var stops [][]string
 	for i, t := range tasks {
-		ids, err := e.Policy.ChatPrompt(PromptMessages(t), "")
+		ids, err := e.Prompt(t)
 		if err != nil {
 			return nil, fmt.Errorf("eval: task %s: %w", t.ID, err)
 		}
 		reqs[i] = rollout.Request{PromptIDs: ids, N: n}
+		stops = append(stops, StopStrings(e.Style, t))
 	}
 	sampling.ValidVocab = e.Policy.Tok.VocabSize()
-	samples, err := e.Engine.Generate(ctx, reqs, rollout.Options{Sampling: sampling, MaxNewTokens: e.MaxNew,
-		StopIDs: e.Policy.StopIDs(), BatchSize: e.Batch, Seed: e.Seed, Detokenize: e.Policy.Decode})
-	if err != nil {
-		return nil, err
+	opts := rollout.Options{Sampling: sampling, MaxNewTokens: e.MaxNew, StopIDs: e.Policy.StopIDs(), BatchSize: e.Batch,
+		Seed: e.Seed, Detokenize: e.Policy.Decode}
+	if e.Style == StyleCompletion {
+		opts.Stop = e.stopFunc(stops)
 	}
 	out := make([][]Completion, len(tasks))
-	for _, s := range samples {
+	for i := range out {
+		out[i] = make([]Completion, n)
+	}
+	ch := make(chan rollout.Sample)
+	errc := make(chan error, 1)
+	go func() { errc <- e.Engine.Stream(ctx, reqs, opts, ch); close(ch) }()
+	for s := range ch {
 		t := tasks[s.PromptIndex]
-		out[s.PromptIndex] = append(out[s.PromptIndex], Completion{Text: s.Text, Program: extract.Program(s.Text, t.EntryPoint)})
+		out[s.PromptIndex][s.SampleIndex] = Completion{Text: s.Text, Program: Solution(e.Style, t, s.Text)}
+		if e.Generated != nil {
+			e.Generated(1)
+		}
+	}
+	if err := <-errc; err != nil {
+		return nil, err
 	}
 	return out, nil
 }
 
-// Check runs every completion against its task's tests and fills Passed
-// (every test passed) and Result.
+// stopFunc ends a completion at its task's stop strings.
+func (e *Evaluator) stopFunc(stops [][]string) rollout.StopFunc {
+	checks := make([]rollout.StopFunc, len(stops))
+	for i, s := range stops {
+		checks[i] = e.Policy.StopAt(s)
+	}
+	return func(prompt int, c []int32) bool { return checks[prompt] != nil && checks[prompt](prompt, c) }
+}
+
+// Check runs every completion against its task's tests and fills Passed,
+// PlusPassed, Status and Result. Tasks with value cases need their
+// expected outputs first (Prepare).
 func (e *Evaluator) Check(ctx context.Context, tasks []Task, comps [][]Completion) error {
 	var jobs []rewards.Job
 	for i, cs := range comps {
 		for j, c := range cs {
-			job := tasks[i].Job(fmt.Sprintf("%s#%d", tasks[i].ID, j), c.Text, c.Program)
+			job, err := tasks[i].Job(fmt.Sprintf("%s#%d", tasks[i].ID, j), c.Text, c.Program)
+			if err != nil {
+				return err
+			}
 			job.Timeout = e.Timeout
 			jobs = append(jobs, job)
 		}
 	}
-	res, err := e.Exec.Run(ctx, jobs)
+	res, err := e.run(ctx, jobs)
 	if err != nil {
 		return err
 	}
 	k := 0
 	for i := range comps {
 		for j := range comps[i] {
-			comps[i][j].Result, comps[i][j].Passed = res[k], res[k].AllPassed
+			c := &comps[i][j]
+			c.Result = res[k]
+			c.Passed, c.PlusPassed = tasks[i].Verdict(res[k])
+			c.Status = Classify(res[k])
 			k++
 		}
 	}
 	return nil
+}
+
+// run executes jobs, reporting progress through Checked.
+func (e *Evaluator) run(ctx context.Context, jobs []rewards.Job) ([]rewards.Result, error) {
+	s, ok := e.Exec.(streamRunner)
+	if !ok || e.Checked == nil {
+		res, err := e.Exec.Run(ctx, jobs)
+		if err == nil && e.Checked != nil {
+			e.Checked(len(jobs))
+		}
+		return res, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	in := make(chan rewards.Job)
+	go func() {
+		defer close(in)
+		for _, j := range jobs {
+			select {
+			case in <- j:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	out := make([]rewards.Result, len(jobs))
+	done := 0
+	for r := range s.Stream(ctx, in) {
+		if r.Err != nil {
+			return nil, fmt.Errorf("eval: job %s: %w", jobs[r.Index].ID, r.Err)
+		}
+		out[r.Index] = r.Result
+		done++
+		e.Checked(1)
+	}
+	if done != len(jobs) {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("eval: %d of %d jobs came back", done, len(jobs))
+	}
+	return out, nil
 }
 
 // Score fills each completion's reward-model score (question, completion).
@@ -129,51 +238,6 @@ func Score(ctx context.Context, rm *rewards.RewardModel, tasks []Task, comps [][
 		}
 	}
 	return nil
-}
-
-// Summary is the outcome of an evaluation.
-type Summary struct {
-	Tasks      int                `json:"tasks"`
-	Greedy     float64            `json:"greedy_pass@1"`
-	PassAtK    map[string]float64 `json:"pass@k,omitempty"`
-	SamplesPer int                `json:"samples_per_task,omitempty"`
-}
-
-// Summarise computes greedy pass@1 (percent) and pass@k (percent) over
-// the sampled completions.
-func Summarise(greedy [][]Completion, sampled [][]Completion, ks []int) (Summary, error) {
-	s := Summary{Tasks: len(greedy)}
-	for _, g := range greedy {
-		if len(g) > 0 && g[0].Passed {
-			s.Greedy++
-		}
-	}
-	s.Greedy = 100 * s.Greedy / float64(max(1, len(greedy)))
-	if len(sampled) == 0 || len(sampled[0]) == 0 {
-		return s, nil
-	}
-	ns, cs := make([]int, len(sampled)), make([]int, len(sampled))
-	for i, comp := range sampled {
-		ns[i] = len(comp)
-		for _, c := range comp {
-			if c.Passed {
-				cs[i]++
-			}
-		}
-	}
-	s.SamplesPer = ns[0]
-	s.PassAtK = map[string]float64{}
-	for _, k := range ks {
-		if k > ns[0] {
-			continue
-		}
-		p, err := MeanPassAtK(ns, cs, k)
-		if err != nil {
-			return s, err
-		}
-		s.PassAtK[fmt.Sprintf("pass@%d", k)] = 100 * p
-	}
-	return s, nil
 }
 
 // TableRows turns checked and scored completions into Table-2 rows.

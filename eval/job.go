@@ -10,9 +10,11 @@ import (
 	"acecoder/rewards"
 )
 
-// lcbEntry is the function a LiveCodeBench functional test calls: it is
-// appended after the program and calls the method of a fresh Solution.
-const lcbEntry = "_acecoder_lcb_call"
+// lcbEntry is the function a functional test calls: it is appended after
+// the program and calls the method of a fresh Solution (LiveCodeBench's
+// LeetCode problems, APPS's with a Solution class) or else the function of
+// that name (APPS's call-based problems).
+const lcbEntry = "_acecoder_call"
 
 // Job builds the sandbox job that checks a sample of the task: program is
 // the graded program (evalplus's solution); when it does not define the
@@ -71,10 +73,16 @@ func definesEntry(program, entry string) bool {
 	return false
 }
 
-// lcbWrapper is the function the value cases call for a LiveCodeBench
-// functional task: LiveCodeBench calls the method on a new Solution.
+// lcbWrapper is the function the value cases call for a functional task.
 func lcbWrapper(fn string) string {
-	return fmt.Sprintf("\n\ndef %s(*args):\n    return Solution().%s(*args)\n", lcbEntry, fn)
+	return fmt.Sprintf(`
+
+def %[1]s(*args):
+    cls = globals().get("Solution")
+    if isinstance(cls, type) and hasattr(cls, %[2]q):
+        return getattr(cls(), %[2]q)(*args)
+    return globals()[%[2]q](*args)
+`, lcbEntry, fn)
 }
 
 // Verdict reads a result of the task's job: whether every base test

@@ -40,6 +40,9 @@ func stdioTask(id string, r rawRow) (Task, error) {
 		return Task{}, fmt.Errorf("no problem statement (question_content, question or description)")
 	}
 	t.ID, t.Format, t.Starter = id, StdIO, r.StarterCode
+	if t.FnName != "" && !isIdentifier(t.FnName) {
+		return Task{}, fmt.Errorf("func_name %q is not a Python identifier", t.FnName)
+	}
 	if t.FnName != "" {
 		t.EntryPoint = t.FnName
 	}
@@ -198,8 +201,23 @@ func codeContestsTask(r rawRow) (Task, error) {
 			t.Cases = append(t.Cases, IOCase{Input: ts.Input[i], Output: ts.Output[i]})
 		}
 	}
+	var sols struct {
+		Language []int    `json:"language"`
+		Solution []string `json:"solution"`
+	}
+	if len(r.Solutions) > 0 && json.Unmarshal(r.Solutions, &sols) == nil {
+		for i, lang := range sols.Language {
+			if lang == ccPython3 && i < len(sols.Solution) {
+				t.Reference = sols.Solution[i]
+				break
+			}
+		}
+	}
 	return t, nil
 }
+
+// ccPython3 is CodeContests' language code of Python 3 solutions.
+const ccPython3 = 3
 
 // jsonOrString returns raw, or the text of raw when it is a JSON string
 // (the releases store nested JSON as strings). Empty and null give nil.
@@ -326,4 +344,14 @@ func unpickleString(p []byte) ([]byte, error) {
 		}
 	}
 	return nil, errNotPickledStr
+}
+
+// isIdentifier reports whether s is an ASCII Python identifier.
+func isIdentifier(s string) bool {
+	for i, c := range s {
+		if c != '_' && (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') && (i == 0 || c < '0' || c > '9') {
+			return false
+		}
+	}
+	return s != ""
 }

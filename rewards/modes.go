@@ -56,11 +56,11 @@ func (r *Runner) prepareUnitTest(pj *preparedJob, job Job) error {
 	if err != nil {
 		return err
 	}
-	pj.mode, pj.module = "unit", job.UnitTest
 	if split.Error != "" {
 		pj.tests = []analysedTest{{Kind: kindBad, Reason: split.Error}}
 		return nil
 	}
+	pj.mode, pj.module = "unit", job.UnitTest
 	pj.tests = make([]analysedTest, len(split.Tests))
 	for i, name := range split.Tests {
 		pj.tests[i] = analysedTest{Kind: kindUnit, Code: name}

@@ -36,10 +36,19 @@ func newExecCmd(g *cli.Globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "exec",
 		Short: "execute programs against their tests in the sandbox",
-		Long: `Reads JSON lines {"id", "program", "tests": [...], "setup"} or HumanEval-style
-{"id", "prompt", "completion", "test", "entry_point"} and writes, in input
-order, {"id", "reward", "pass_rate", "passed", "total", "tests": [{"status",
-"reason"}...]}. A summary (programs/s, tests/s, verdict counts) goes to stderr.`,
+		Long: `Reads JSON lines of jobs (rewards.Job), one of:
+  {"id", "program", "tests": [...], "setup"}                     asserts
+  {"id", "prompt", "completion", "test", "entry_point"}          HumanEval check
+  {"id", "program", "entry_point", "calls": [[args]...],
+   "expected": [...], "atol"}                                    value cases (EvalPlus)
+  {"id", "program", "entry_point", "calls": [...], "outputs": true}
+                                                                 the program's outputs
+  {"id", "program", "io": [{"input", "output"}...]}              stdin/stdout cases
+  {"id", "program", "unittest": "<test module>"}                 unittest (BigCodeBench)
+and writes, in input order, {"id", "reward", "pass_rate", "passed", "total",
+"tests": [{"status", "reason", "name"}...], "values"} ("values": the outputs of
+an outputs job, to use as another job's "expected"). A summary (programs/s,
+tests/s, verdict counts) goes to stderr.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if f.in == "" || f.out == "" {
@@ -74,6 +83,7 @@ type execOutput struct {
 	Passed   int               `json:"passed"`
 	Total    int               `json:"total"`
 	Tests    []rewards.Verdict `json:"tests"`
+	Values   []json.RawMessage `json:"values,omitempty"` // an outputs job's outputs, one per call
 }
 
 // readJobs reads the jobs and their ids as the rows wrote them (a row
@@ -105,6 +115,9 @@ func readJobs(path string) ([]rewards.Job, []rowid.ID, error) {
 		if row.ID.IsZero() {
 			row.ID = rowid.String(fmt.Sprint(n))
 			j.ID = row.ID.String()
+		}
+		if err := j.Validate(); err != nil {
+			return nil, nil, fmt.Errorf("exec: %s:%d: %w", path, n, err)
 		}
 		jobs, ids = append(jobs, j), append(ids, row.ID)
 	}
@@ -192,7 +205,7 @@ func writeResults(ctx context.Context, results <-chan rewards.StreamResult, jobs
 			}
 			tests += res.Total
 			row := execOutput{ID: ids[next], Reward: rewards.RuleReward(res, kind), PassRate: res.PassRate,
-				Passed: res.Passed, Total: res.Total, Tests: res.Tests}
+				Passed: res.Passed, Total: res.Total, Tests: res.Tests, Values: res.Values}
 			if err := enc.Encode(row); err != nil {
 				return next, tests, counts, fmt.Errorf("exec: write: %w", err)
 			}

@@ -16,6 +16,10 @@ func TestExecThroughEmbeddedQueue(t *testing.T) {
 	jobs := `{"id":"a","program":"def f(x): return x+1","tests":["assert f(1) == 2","assert f(2) == 4"]}
 {"id":"b","program":"x=","tests":["assert x == 1"]}
 {"id":"c","prompt":"def g(x):\n","completion":"    return 2*x\n","test":"def check(candidate):\n    assert candidate(2) == 4\n","entry_point":"g"}
+{"id":"d","program":"print(int(input()) * 2)","io":[{"input":"2\n","output":"4\n"},{"input":"3\n","output":"7\n"}]}
+{"id":"e","program":"def f(x): return [x, 1.5]","entry_point":"f","calls":[[1],["a"]],"outputs":true}
+{"id":"f","program":"def f(x): return [x, 1.5]","entry_point":"f","calls":[[1],["a"]],"expected":[["l",[["i","0x1"],["f","0x1.8p+0"]]],["l",[["s","b"],["f","0x1.8p+0"]]]]}
+{"id":"g","program":"def f(x): return x","unittest":"import unittest\nclass T(unittest.TestCase):\n    def test_a(self):\n        self.assertEqual(f(1), 1)\n"}
 `
 	os.WriteFile(in, []byte(jobs), 0o644)
 	code, _, errs := runAcecoder("exec", "--in", in, "--out", out, "--timeout", "3s")
@@ -30,14 +34,15 @@ func TestExecThroughEmbeddedQueue(t *testing.T) {
 	want := []struct {
 		id   string
 		rate float64
-	}{{"a", 0.5}, {"b", 0}, {"c", 1}}
+	}{{"a", 0.5}, {"b", 0}, {"c", 1}, {"d", 0.5}, {"e", 1}, {"f", 0.5}, {"g", 1}}
 	if len(lines) != len(want) {
 		t.Fatalf("%d result lines, want %d", len(lines), len(want))
 	}
 	for i, w := range want {
 		var r struct {
-			ID       string  `json:"id"`
-			PassRate float64 `json:"pass_rate"`
+			ID       string            `json:"id"`
+			PassRate float64           `json:"pass_rate"`
+			Values   []json.RawMessage `json:"values"`
 		}
 		if err := json.Unmarshal([]byte(lines[i]), &r); err != nil {
 			t.Fatal(err)
@@ -45,6 +50,22 @@ func TestExecThroughEmbeddedQueue(t *testing.T) {
 		if r.ID != w.id || r.PassRate != w.rate {
 			t.Errorf("line %d = %+v, want %+v", i, r, w)
 		}
+		if r.ID == "e" && (len(r.Values) != 2 || !strings.Contains(string(r.Values[1]), `["s","a"]`)) {
+			t.Errorf("outputs job: values %s", r.Values)
+		}
+	}
+}
+
+// exec rejects a job that mixes modes, naming the file, line and job.
+func TestExecRejectsMixedJob(t *testing.T) {
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "jobs.jsonl"), filepath.Join(dir, "res.jsonl")
+	os.WriteFile(in, []byte(`{"id":"ok","program":"x = 1","tests":["assert x == 1"]}
+{"id":"mixed","program":"x = 1","tests":["assert x == 1"],"io":[{"input":"","output":""}]}
+`), 0o644)
+	code, _, errs := runAcecoder("exec", "--in", in, "--out", out)
+	if code == 0 || !strings.Contains(errs, "jobs.jsonl:2") || !strings.Contains(errs, `job "mixed"`) {
+		t.Errorf("exit %d, stderr %q: want an error naming line 2 and the job", code, errs)
 	}
 }
 

@@ -174,3 +174,30 @@ func TestEvalSamplesErrors(t *testing.T) {
 		})
 	}
 }
+
+// Plus tests are reported beside the base ones: a program that hard-codes
+// the base outputs passes HumanEval but not HumanEval+.
+func TestEvalReportsPlusTests(t *testing.T) {
+	dir := t.TempDir()
+	bench := filepath.Join("..", "..", "eval", "testdata", "humanevalplus.jsonl")
+	samples := filepath.Join(dir, "s.jsonl")
+	writeSamples(t, samples, []map[string]any{
+		{"task_id": "HumanEval/0", "decoding": "greedy", "solution": "def add(a, b):\n    return {(1, 2): 3, (0, 0): 0, (7, -3): 4}[(a, b)]\n"},
+		{"task_id": "HumanEval/1", "decoding": "greedy", "completion": "    return sum(xs) / len(xs)\n"},
+	})
+	out := filepath.Join(dir, "run")
+	code, stdout, errs := runAcecoder("eval", "--samples", samples, "--bench", bench, "--out-dir", out, "-q")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	flat := strings.Join(strings.Fields(stdout), " ")
+	for _, want := range []string{"greedy pass@1 base tests 100.0 base + plus tests 50.0", "samples: pass 1, fail 0, error 1"} {
+		if !strings.Contains(flat, want) {
+			t.Errorf("summary lacks %q:\n%s", want, stdout)
+		}
+	}
+	res := readJSONL(t, filepath.Join(out, eval.ResultsFile))
+	if g := res[0]["greedy"].(map[string]any); g["plus"] != false || g["status"] != "error" {
+		t.Errorf("HumanEval/0 result %v", res[0])
+	}
+}

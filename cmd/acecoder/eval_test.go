@@ -2,15 +2,21 @@ package main
 
 import (
 	"compress/gzip"
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"acecoder/backend"
 	"acecoder/eval"
 	"acecoder/internal/cli"
 	"acecoder/internal/shareddata"
+	"acecoder/policy"
+	"acecoder/policy/chat"
+	"acecoder/policy/tokenizer"
+	"acecoder/rewards"
 )
 
 // eval with a tiny model on the first tasks of the shared HumanEval and
@@ -199,5 +205,50 @@ func TestEvalReportsPlusTests(t *testing.T) {
 	res := readJSONL(t, filepath.Join(out, eval.ResultsFile))
 	if g := res[0]["greedy"].(map[string]any); g["plus"] != false || g["status"] != "error" {
 		t.Errorf("HumanEval/0 result %v", res[0])
+	}
+}
+
+// bon writes every sample, and for each N the sample the reward model
+// ranks first among each task's first N, in evalplus's format.
+func TestBoNWritesSelectedSamples(t *testing.T) {
+	ctx := context.Background()
+	cfg, err := policy.LoadConfig(filepath.Join("..", "..", "testdata", "rm", "tiny-config.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, _ := tokenizer.NewByteLevel()
+	tmpl, _ := chat.ChatML()
+	rm, err := rewards.NewRM(backend.MustOpenGo(), cfg, tok, tmpl, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp := t.TempDir()
+	rmDir := filepath.Join(tmp, "rm")
+	if err := rm.Save(ctx, rmDir); err != nil {
+		t.Fatal(err)
+	}
+	bench := shareddata.Path(t, "benchmarks", "mbpp", "mbpp.jsonl")
+	out := filepath.Join(tmp, "run")
+	code, stdout, errs := runAcecoder("bon", "--model-path", rolloutModelDir(t), "--reward-pretrain", rmDir, "--bench", bench,
+		"--limit", "2", "--n", "2,4", "--generate-max-len", "6", "--out-dir", out, "-q")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if rows := readJSONL(t, filepath.Join(out, eval.SamplesFile)); len(rows) != 2*(1+4) {
+		t.Errorf("%d samples, want 2 tasks × (greedy + 4)", len(rows))
+	}
+	for _, n := range []int{2, 4} {
+		rows := readJSONL(t, filepath.Join(out, eval.SelectedFile(n)))
+		if len(rows) != 2 || rows[0]["task_id"] != "Mbpp/1" || rows[1]["task_id"] != "Mbpp/2" {
+			t.Fatalf("rm@%d rows %v", n, rows)
+		}
+		for _, r := range rows {
+			if idx := r["index"].(float64); idx >= float64(n) || r["solution"] == nil || r["score"] == nil {
+				t.Errorf("rm@%d row %v", n, r)
+			}
+		}
+	}
+	if !strings.Contains(stdout, "RM@N") {
+		t.Errorf("table:\n%s", stdout)
 	}
 }

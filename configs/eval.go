@@ -27,11 +27,12 @@ type Eval struct {
 	ExecWorkers    int           `mapstructure:"exec_workers" help:"sandboxed Python workers; 0 means one per core"`
 }
 
-// DefaultEval returns greedy pass@1 only, with evalplus's prompt, on the
-// CPU.
+// DefaultEval returns greedy pass@1 only, with evalplus's prompt and
+// generation settings (768 new tokens; temperature 0.8 for samples), on
+// the CPU.
 func DefaultEval() Eval {
 	return Eval{Run: DefaultRun("eval"), N: []int{0}, K: []int{1}, Temperature: 0.8, TopP: 1,
-		GenerateMaxLen: 512, BatchSize: 32, ExecTimeout: 4 * time.Second, PromptStyle: "evalplus"}
+		GenerateMaxLen: 768, BatchSize: 32, ExecTimeout: 4 * time.Second, PromptStyle: "evalplus"}
 }
 
 // Validate reports every invalid key.

@@ -140,37 +140,48 @@ func completionPrompt(t Task) string {
 	return strings.TrimSpace(TaskPrompt(t)) + "\n"
 }
 
-// StopStrings are the strings that end a completion of the style: none
-// for chat styles (the turn's end token stops them), evalplus's for base
-// models.
+// StopStrings are the strings that end a completion of the style, as
+// evalplus's providers stop: its EOS list for both of its styles (for
+// chat models too, so a reply ends before a `print(` or `if __name__`
+// block), and for base models the dataset's strings that end a function.
+// The project style stops at the turn's end token only.
 func StopStrings(style PromptStyle, t Task) []string {
-	if style != StyleCompletion {
-		return nil
+	switch style {
+	case StyleEvalPlus:
+		return append([]string(nil), completionEOS...)
+	case StyleCompletion:
+		stops := append([]string(nil), completionEOS...)
+		if t.Format == MBPP {
+			return append(stops, completionMBPP...)
+		}
+		return append(stops, completionHumanEval...)
 	}
-	stops := append([]string(nil), completionEOS...)
-	if t.Format == MBPP {
-		return append(stops, completionMBPP...)
+	return nil
+}
+
+// cutAtStops cuts text at the first of its task's stop strings (the
+// sampler stops after the token that completes one; the string and what
+// the token held after it are not part of the answer).
+func cutAtStops(style PromptStyle, t Task, text string) string {
+	for _, s := range StopStrings(style, t) {
+		if i := strings.Index(text, s); i >= 0 {
+			text = text[:i]
+		}
 	}
-	return append(stops, completionHumanEval...)
+	return text
 }
 
 // Solution is the program graded for a completion of task t in the
 // style: the prompt followed by the completion cut at the first stop
-// string (completion); the program package extract finds in the reply,
-// which evalplus's rendering leaves inside an open ```python fence
-// (evalplus); the program extract finds (project).
+// string (completion); the program package extract finds in the reply cut
+// at the first stop string, which evalplus's rendering leaves inside an
+// open ```python fence (evalplus); the program extract finds (project).
 func Solution(style PromptStyle, t Task, completion string) string {
 	switch style {
 	case StyleCompletion:
-		cut := completion
-		for _, s := range StopStrings(style, t) {
-			if i := strings.Index(cut, s); i >= 0 {
-				cut = cut[:i]
-			}
-		}
-		return completionPrompt(t) + cut
+		return completionPrompt(t) + cutAtStops(style, t, completion)
 	case StyleEvalPlus:
-		return extract.Program("```python\n"+completion, t.EntryPoint)
+		return extract.Program("```python\n"+cutAtStops(style, t, completion), t.EntryPoint)
 	}
 	return extract.Program(completion, t.EntryPoint)
 }

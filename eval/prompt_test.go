@@ -105,6 +105,7 @@ func TestSolutionOfEachStyle(t *testing.T) {
 		want  string
 	}{
 		{"evalplus continues the fence", StyleEvalPlus, he, "def f(x):\n    return x\n```\nThis returns x.", "def f(x):\n    return x"},
+		{"evalplus stops at a print", StyleEvalPlus, he, "def f(x):\n    return x\n\nprint(f(1))\n```\n", "def f(x):\n    return x"},
 		{"completion cuts at a new def", StyleCompletion, he, "    return x\n\ndef g():\n    pass\n", "def f(x):\n    \"\"\"doc\"\"\"\n    return x\n"},
 		{"completion cuts at EOS text", StyleCompletion, he, "    return x<|endoftext|>junk", "def f(x):\n    \"\"\"doc\"\"\"\n    return x"},
 		{"completion of MBPP cuts at the docstring's end", StyleCompletion, mbpp, "def f(x):\n    return x + 1\n\"\"\"\nmore", "\"\"\"\nAdd one.\nassert f(1) == 2\n\"\"\"\ndef f(x):\n    return x + 1"},
@@ -117,7 +118,7 @@ func TestSolutionOfEachStyle(t *testing.T) {
 			}
 		})
 	}
-	if StopStrings(StyleEvalPlus, he) != nil {
-		t.Error("chat styles stop at the turn's end only")
+	if StopStrings(StyleProject, he) != nil || len(StopStrings(StyleEvalPlus, he)) != 6 {
+		t.Error("the project style stops at the turn's end only; evalplus's at its EOS strings")
 	}
 }

@@ -111,7 +111,7 @@ func (e *Evaluator) Generate(ctx context.Context, tasks []Task, n int, sampling 
 	sampling.ValidVocab = e.Policy.Tok.VocabSize()
 	opts := rollout.Options{Sampling: sampling, MaxNewTokens: e.MaxNew, StopIDs: e.Policy.StopIDs(), BatchSize: e.Batch,
 		Seed: e.Seed, Detokenize: e.Policy.Decode}
-	if e.Style == StyleCompletion {
+	if e.Style == StyleCompletion || e.Style == StyleEvalPlus {
 		opts.Stop = e.stopFunc(stops)
 	}
 	out := make([][]Completion, len(tasks))

@@ -233,12 +233,12 @@ func TestOutOfMemoryVerdict(t *testing.T) {
 		t.Skip("cgroups not in force here (needs root and memory/pids controllers)")
 	}
 	// Eight helpers hold 90 MiB each; once they all have, the program
-	// grows to 280 MiB, the largest process when the group passes its
+	// grows to 230 MiB, the largest process when the group passes its
 	// limit, so the OOM killer picks it.
 	program := "import os, time\ndef f():\n    r, w = os.pipe()\n" +
 		"    for _ in range(8):\n        if os.fork() == 0:\n            b = b'h' * (90 << 20)\n            os.write(w, b'.')\n            time.sleep(60)\n            os._exit(0)\n" +
 		"    got = 0\n    while got < 8:\n        got += len(os.read(r, 8))\n" +
-		"    big = b'm' * (280 << 20)\n    return len(big)\n"
+		"    big = b'm' * (230 << 20)\n    return len(big)\n"
 	res, err := r.Do(context.Background(), Job{Program: program, Tests: []string{"assert f() == 1", "assert 1 + 1 == 2"}})
 	if err != nil {
 		t.Fatal(err)

@@ -47,7 +47,49 @@
 // the rest go to the analyzer, which only parses them with Python's ast
 // (it never runs them). HumanEval check functions made only of asserts are
 // split into one test per assert that uses the candidate; other check
-// bodies run as the single test `check(<entry point>)`.
+// bodies run as the single test `check(candidate)`. The analyzer also
+// lists a unittest module's test methods (module-level classes deriving
+// from a name ending in TestCase, their test* methods, inherited ones
+// included, sorted per class as unittest's loader sorts them).
+//
+// Value cases: each call is one test; the zygote decodes the arguments
+// once and the child deep-copies them (with the built-in types bound
+// before the program ran) before each call, then sends the returned value
+// in the serialisation below; Go compares it with the expected value
+// (valueMatch: EvalPlus's rules), which never enters the sandbox. Outputs
+// runs the canonical solution the same way, so expected and actual values
+// travel identically (a tuple stays a tuple).
+//
+// stdin/stdout cases: one child per case; the child puts the case's input
+// in a memfd on fd 0 and a pipe of the worker's on fd 1 (stderr stays with
+// Result.Output), runs the program as __main__ and writes a record when it
+// ended (returned, or SystemExit with code 0 or None). The worker keeps up
+// to stdoutCap bytes of stdout (a case that prints more fails at once) and
+// Go compares them with the expected output (outputMatch), which never
+// enters the sandbox. A child that exits without the record (os._exit) is
+// a crash.
+//
+// HumanEval and unittest modules: the child runs the test module first, in
+// its own namespace (a dict whose missing names are looked up in the
+// program's namespace, except the builtins' names), with a private copy of
+// the builtins, before any program code: its imports and base classes are
+// the genuine ones. The HumanEval candidate (bound as candidate, as check's
+// parameter and under the entry point's name) returns a rebuilt copy of
+// the program's result made of exact built-in types only, so a custom
+// __eq__ or subclass raises instead of comparing. unittest methods run one
+// at a time without unittest's runner or result classes: setUpModule and
+// setUpClass once, then setUp, the method, tearDown and the cleanups; the
+// harness decides the verdict from the exception (SkipTest: skipped,
+// AssertionError: fail, anything else: error; expectedFailure inverts a
+// failure into a pass). Classes, methods and their expectedFailure flags
+// are looked up before the program runs. A guard compares, before and
+// after every test, what the tests rely on with snapshots taken before the
+// program ran: the builtins copy, the test namespace's bindings and the
+// functions of the modules it imported (HumanEval), unittest.case and
+// unittest.util with every class's attributes, the test classes' methods
+// and the test case's equality functions (unittest), each function by its
+// code, defaults and closure; a difference makes the test an error naming
+// what changed.
 //
 // Each worker forks, before it reads any job, a zygote; the zygote imports
 // the standard-library modules programs import most (DefaultPreload:
@@ -138,17 +180,34 @@
 //     SIGKILLed runner leaves nothing running (TestWorkersDieWithTheirParent).
 //   - I/O: stdin is /dev/null; stdout and stderr go to a pipe of which the
 //     first OutputBytes are kept (Result.Output) and the rest discarded.
-//     Output, exit codes and files never feed a verdict.
+//     Output, exit codes and files never feed a verdict, except in
+//     stdin/stdout cases, where stdin is the case's input and stdout a
+//     pipe of its own, compared with the expected output in Go.
 //
 // # What it does NOT protect against
 //
 //   - Kernel exploits. The sandbox shares the host kernel; a kernel bug
 //     reachable through the allowed syscalls can escape it. It is not a VM.
-//   - Tests that run inside (Verdict.Inside): their pass/fail is decided
-//     in the child, so a program that hooks its own interpreter (finds the
-//     record pipe, patches the harness with ctypes, forges records) can
-//     fake their outcome. Only `assert <expr> == <literal>` tests are
-//     immune to that, because the literal never enters the sandbox.
+//   - Tests that run inside (Verdict.Inside: asserts other than
+//     `assert <expr> == <literal>`, whole HumanEval checks, unittest
+//     methods): their pass/fail is decided in the child, with the expected
+//     values in its memory, so a program that reads them (the check's code
+//     constants through its frames) or hooks its own interpreter (patches
+//     the harness's functions or closures, sys.settrace, ctypes, forged
+//     records) can fake their outcome; the guard above stops only the
+//     plain patches (builtins, modules, unittest's TestCase, the test
+//     namespace). In unittest modules a result with a custom __eq__ can
+//     fool assertEqual, as under BigCodeBench's own harness, and the
+//     functions of libraries other than unittest that the tests call (a
+//     numpy assert) are not guarded, since tests mock them. Only
+//     `assert <expr> == <literal>` tests, value cases and stdin/stdout
+//     cases are immune, because the expected value never enters the
+//     sandbox.
+//   - HumanEval helpers: a check that calls a helper the prompt defines
+//     (HumanEval/32's poly) calls the program's version, which the
+//     completion may redefine, as in the official harness.
+//   - stdin/stdout cases compare text: outputs that need a checker (float
+//     tolerance, several right answers) fail unless printed exactly.
 //   - Guessing: a program that hard-codes expected outputs it can infer
 //     from the question passes legitimately as far as the runner knows.
 //   - Side channels and resource contention: CPU time, memory bandwidth

@@ -159,7 +159,10 @@ func (m *Model) setWeight(name string, vals []float32) error {
 	if len(vals) != numElements(p.Shape) {
 		return fmt.Errorf("policy: weight %q: %d values for shape %v", name, len(vals), p.Shape)
 	}
-	t := tensors.FromFlatDataAndDimensions(vals, p.Shape...)
+	t, err := DeviceTensor(m.Backend, vals, p.Shape...)
+	if err != nil {
+		return fmt.Errorf("policy: weight %q: %w", name, err)
+	}
 	path := VariablePath(m.Decoder.Scope, name)
 	if v := m.Store.GetVariable(path); v != nil {
 		if err := v.SetValue(t); err != nil {

@@ -71,7 +71,11 @@ func New(backend compute.Backend, store *model.Store, vars []TrainVar, cfg AdamW
 			if store.GetVariable(path) != nil {
 				return nil, fmt.Errorf("optim: optimizer: %s already exists", path)
 			}
-			nv, err := store.CreateVariable(path, tensors.FromShape(sh))
+			zeros, err := policy.DeviceZeros(backend, sh.Dimensions...)
+			if err != nil {
+				return nil, fmt.Errorf("optim: optimizer: %w", err)
+			}
+			nv, err := store.CreateVariable(path, zeros)
 			if err != nil {
 				return nil, fmt.Errorf("optim: optimizer: %w", err)
 			}

@@ -157,7 +157,7 @@ func (d *run) bestOfN(ctx context.Context) error {
 		if err := eval.Score(ctx, rm, tasks, sampled); err != nil {
 			return err
 		}
-		rows, err := eval.TableRows(greedy, sampled, ns)
+		rows, err := eval.TableRows(greedy, sampled, ns, false)
 		if err != nil {
 			return err
 		}

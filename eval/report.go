@@ -21,7 +21,7 @@ const (
 	SamplesFile = "samples.jsonl" // every sample, evalplus's format
 	ResultsFile = "results.jsonl" // per task: each sample's outcome
 	SummaryFile = "summary.json"  // Summary
-	TableFile   = "table.json"    // bon: the Table-2 rows
+	TableFile   = "table.json"    // bon: the Table-2 rows ("base"; "plus": base + plus tests)
 )
 
 // SelectedFile is bon's file of the reward model's pick per task at N.

@@ -241,12 +241,16 @@ func Score(ctx context.Context, rm *rewards.RewardModel, tasks []Task, comps [][
 }
 
 // TableRows turns checked and scored completions into Table-2 rows.
-func TableRows(greedy, sampled [][]Completion, ns []int) ([]BestOfN, error) {
+// With plus, a completion counts as passing only when its base and plus
+// tests pass (the HumanEval+ / MBPP+ columns); call it only on tasks that
+// all have plus tests.
+func TableRows(greedy, sampled [][]Completion, ns []int, plus bool) ([]BestOfN, error) {
+	passed := func(c Completion) bool { return c.Passed && (!plus || c.PlusPassed) }
 	tasks := make([]TaskSamples, len(sampled))
 	for i, cs := range sampled {
-		t := TaskSamples{GreedyPassed: len(greedy[i]) > 0 && greedy[i][0].Passed}
+		t := TaskSamples{GreedyPassed: len(greedy[i]) > 0 && passed(greedy[i][0])}
 		for _, c := range cs {
-			t.Passed = append(t.Passed, c.Passed)
+			t.Passed = append(t.Passed, passed(c))
 			t.Scores = append(t.Scores, c.Score)
 		}
 		tasks[i] = t

@@ -55,11 +55,39 @@ func TestCheckAndSummariseToyTasks(t *testing.T) {
 			comps[i][j].Score = float64(-j)
 		}
 	}
-	rows, err := TableRows(greedy, comps, []int{4})
+	rows, err := TableRows(greedy, comps, []int{4}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if rows[0].RM != 100 || rows[0].Oracle != 100 {
 		t.Errorf("rows %+v", rows)
+	}
+}
+
+// TestTableRowsPlus: with plus, a completion that passes its base tests but
+// not its plus tests counts as failing, in every column.
+func TestTableRowsPlus(t *testing.T) {
+	c := func(base, plus bool, score float64) Completion {
+		return Completion{Passed: base, PlusPassed: base && plus, Score: score}
+	}
+	// One task: greedy passes base only; the RM's pick (highest score)
+	// passes base only; one other sample passes both.
+	greedy := [][]Completion{{c(true, false, 0)}}
+	sampled := [][]Completion{{c(true, false, 3), c(true, true, 1), c(false, false, 2), c(true, false, 0)}}
+	base, err := TableRows(greedy, sampled, []int{4}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plus, err := TableRows(greedy, sampled, []int{4}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := BestOfN{N: 4, Greedy: 100, Average: 75, Oracle: 100, RM: 100}
+	if base[0] != want {
+		t.Errorf("base rows %+v, want %+v", base[0], want)
+	}
+	want = BestOfN{N: 4, Greedy: 0, Average: 25, Oracle: 100, RM: 0}
+	if plus[0] != want {
+		t.Errorf("plus rows %+v, want %+v", plus[0], want)
 	}
 }

@@ -157,7 +157,14 @@ func newBoNCmd(g *cli.Globals) *cobra.Command {
 		if err := eval.WriteFiles(run.Dir, files); err != nil {
 			return err
 		}
-		return eval.PrintTable(cmd.OutOrStdout(), fmt.Sprintf("best-of-N on %s (%d tasks)", cfg.Bench, len(s.tasks)), res.rows)
+		title := fmt.Sprintf("best-of-N on %s (%d tasks)", cfg.Bench, len(s.tasks))
+		if res.plusRows == nil {
+			return eval.PrintTable(cmd.OutOrStdout(), title, res.rows)
+		}
+		if err := eval.PrintTable(cmd.OutOrStdout(), title+", base tests", res.rows); err != nil {
+			return err
+		}
+		return eval.PrintTable(cmd.OutOrStdout(), title+", base + plus tests", res.plusRows)
 	}
 	return cmd
 }
@@ -178,7 +185,11 @@ func bonFiles(tasks []eval.Task, res bonResult, cfg configs.BoN) (map[string][]b
 			return nil, err
 		}
 	}
-	data, err := json.MarshalIndent(res.rows, "", "  ")
+	table := struct {
+		Base []eval.BestOfN `json:"base"`
+		Plus []eval.BestOfN `json:"plus,omitempty"`
+	}{res.rows, res.plusRows}
+	data, err := json.MarshalIndent(table, "", "  ")
 	if err != nil {
 		return nil, err
 	}

@@ -161,6 +161,7 @@ func (s *evalSetup) check(ctx context.Context, greedy, sampled [][]eval.Completi
 type bonResult struct {
 	greedy, sampled [][]eval.Completion
 	rows            []eval.BestOfN
+	plusRows        []eval.BestOfN // base + plus tests, when every task has plus tests
 }
 
 // BestOfN samples max(N) completions per task, checks and scores them, and
@@ -180,6 +181,22 @@ func BestOfN(ctx context.Context, s *evalSetup, cfg configs.BoN) (bonResult, err
 	if err := eval.Score(ctx, rm, s.tasks, sampled); err != nil {
 		return bonResult{}, err
 	}
-	rows, err := eval.TableRows(greedy, sampled, cfg.N)
-	return bonResult{greedy: greedy, sampled: sampled, rows: rows}, err
+	res := bonResult{greedy: greedy, sampled: sampled}
+	if res.rows, err = eval.TableRows(greedy, sampled, cfg.N, false); err != nil {
+		return res, err
+	}
+	if allHavePlus(s.tasks) {
+		res.plusRows, err = eval.TableRows(greedy, sampled, cfg.N, true)
+	}
+	return res, err
+}
+
+// allHavePlus reports whether every task has evalplus's plus tests.
+func allHavePlus(tasks []eval.Task) bool {
+	for _, t := range tasks {
+		if !t.HasPlus() {
+			return false
+		}
+	}
+	return len(tasks) > 0
 }

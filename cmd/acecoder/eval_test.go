@@ -211,22 +211,8 @@ func TestEvalReportsPlusTests(t *testing.T) {
 // bon writes every sample, and for each N the sample the reward model
 // ranks first among each task's first N, in evalplus's format.
 func TestBoNWritesSelectedSamples(t *testing.T) {
-	ctx := context.Background()
-	cfg, err := policy.LoadConfig(filepath.Join("..", "..", "testdata", "rm", "tiny-config.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, _ := tokenizer.NewByteLevel()
-	tmpl, _ := chat.ChatML()
-	rm, err := rewards.NewRM(backend.MustOpenGo(), cfg, tok, tmpl, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
 	tmp := t.TempDir()
-	rmDir := filepath.Join(tmp, "rm")
-	if err := rm.Save(ctx, rmDir); err != nil {
-		t.Fatal(err)
-	}
+	rmDir := tinyRMDir(t, tmp)
 	bench := shareddata.Path(t, "benchmarks", "mbpp", "mbpp.jsonl")
 	out := filepath.Join(tmp, "run")
 	code, stdout, errs := runAcecoder("bon", "--model-path", rolloutModelDir(t), "--reward-pretrain", rmDir, "--bench", bench,
@@ -250,5 +236,53 @@ func TestBoNWritesSelectedSamples(t *testing.T) {
 	}
 	if !strings.Contains(stdout, "RM@N") {
 		t.Errorf("table:\n%s", stdout)
+	}
+}
+
+// tinyRMDir saves a randomly initialised tiny reward model under dir/rm.
+func tinyRMDir(t *testing.T, dir string) string {
+	t.Helper()
+	cfg, err := policy.LoadConfig(filepath.Join("..", "..", "testdata", "rm", "tiny-config.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, _ := tokenizer.NewByteLevel()
+	tmpl, _ := chat.ChatML()
+	rm, err := rewards.NewRM(backend.MustOpenGo(), cfg, tok, tmpl, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rmDir := filepath.Join(dir, "rm")
+	if err := rm.Save(context.Background(), rmDir); err != nil {
+		t.Fatal(err)
+	}
+	return rmDir
+}
+
+// On tasks with plus tests (HumanEvalPlus rows) bon prints and writes the
+// Table-2 rows twice: on the base tests and on base + plus tests.
+func TestBoNPlusColumns(t *testing.T) {
+	tmp := t.TempDir()
+	rmDir := tinyRMDir(t, tmp)
+	out := filepath.Join(tmp, "run")
+	code, stdout, errs := runAcecoder("bon", "--model-path", rolloutModelDir(t), "--reward-pretrain", rmDir,
+		"--bench", filepath.Join("..", "..", "eval", "testdata", "humanevalplus.jsonl"),
+		"--limit", "1", "--n", "2", "--generate-max-len", "6", "--out-dir", out, "-q")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if !strings.Contains(stdout, "base tests") || !strings.Contains(stdout, "base + plus tests") {
+		t.Errorf("table without both columns:\n%s", stdout)
+	}
+	data, err := os.ReadFile(filepath.Join(out, eval.TableFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var table struct{ Base, Plus []eval.BestOfN }
+	if err := json.Unmarshal(data, &table); err != nil {
+		t.Fatal(err)
+	}
+	if len(table.Base) != 1 || len(table.Plus) != 1 || table.Base[0].N != 2 || table.Plus[0].N != 2 {
+		t.Errorf("%s: %s", eval.TableFile, data)
 	}
 }

@@ -8,8 +8,10 @@
 // them. The activation term, about 20·D + 3·FF values per token and layer,
 // was calibrated against the measured peak RSS of the memory tests in
 // package trainer, which check that the estimate stays within 25% of it.
-// Not modelled: gradient checkpointing and half-precision storage, which
-// the trainers do not use.
+// With gradient checkpointing the backward pass keeps each layer's input
+// (D values per token and layer) and recomputes one layer at a time, so
+// the term becomes L·D + 20·D + 3·FF per token. Not modelled:
+// half-precision storage, which the trainers do not use.
 package plan
 
 import (
@@ -33,6 +35,9 @@ type Run struct {
 	MicroBatch, SeqLen int
 	// RolloutRows decode together, each up to RolloutLen tokens (policy).
 	RolloutRows, RolloutLen int
+	// GradientCheckpointing: activations are recomputed layer by layer in
+	// the backward pass (the model section's gradient_checkpointing).
+	GradientCheckpointing bool
 }
 
 // Part is one term of the estimate.
@@ -73,13 +78,24 @@ func Estimate(r Run) []Part {
 		parts = append(parts, Part{"KV cache of the rollout batch", kv})
 	}
 	tokens := int64(r.MicroBatch * r.SeqLen)
-	parts = append(parts, Part{"activations of a micro-batch", tokens * int64(c.NumHiddenLayers*(20*c.HiddenSize+3*c.IntermediateSize)) * 4})
+	parts = append(parts, Part{"activations of a micro-batch", tokens * activationsPerToken(c, r.GradientCheckpointing) * 4})
 	if r.Kind != "rm" {
 		// The log-softmax holds about four logit-sized tensors; long
 		// batches run it in chunks of at most policy.LogitsChunkBytes.
 		parts = append(parts, Part{"logits of a micro-batch", min(tokens*int64(c.VocabSize)*4, policy.LogitsChunkBytes) * 4})
 	}
 	return parts
+}
+
+// activationsPerToken is the float32 values the backward pass keeps per
+// token: every layer's activations, or with checkpointing each layer's
+// input plus one layer's activations being recomputed.
+func activationsPerToken(c *policy.Config, checkpointing bool) int64 {
+	layer := int64(20*c.HiddenSize + 3*c.IntermediateSize)
+	if checkpointing {
+		return int64(c.NumHiddenLayers*c.HiddenSize) + layer
+	}
+	return int64(c.NumHiddenLayers) * layer
 }
 
 // Total is the parts plus Base.

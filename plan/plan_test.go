@@ -56,6 +56,26 @@ func TestEstimateLoRA(t *testing.T) {
 	}
 }
 
+// TestEstimateCheckpointing: checkpointing keeps each layer's input plus
+// one layer's activations instead of every layer's.
+func TestEstimateCheckpointing(t *testing.T) {
+	c, err := policy.LoadConfig(filepath.Join("..", "testdata", "models", "qwen2-0.5b-shape", "config.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := Run{Kind: "rm", Model: c, MicroBatch: 2, SeqLen: 100}
+	plain := parts(Estimate(r))["activations of a micro-batch"]
+	r.GradientCheckpointing = true
+	ck := parts(Estimate(r))["activations of a micro-batch"]
+	layer := int64(20*c.HiddenSize + 3*c.IntermediateSize)
+	if want := 200 * 4 * int64(c.NumHiddenLayers) * layer; plain != want {
+		t.Errorf("activations %d B, want %d", plain, want)
+	}
+	if want := 200 * 4 * (int64(c.NumHiddenLayers*c.HiddenSize) + layer); ck != want {
+		t.Errorf("checkpointed activations %d B, want %d", ck, want)
+	}
+}
+
 func parts(ps []Part) map[string]int64 {
 	out := map[string]int64{}
 	for _, p := range ps {

@@ -18,6 +18,7 @@ type planFlags struct {
 	microBatch, seqLen, rows, rowLen    int
 	loraRank                            int
 	loraAlpha                           float64
+	checkpointing                       bool
 }
 
 func newPlanCmd(*cli.Globals) *cobra.Command {
@@ -30,7 +31,8 @@ func newPlanCmd(*cli.Globals) *cobra.Command {
 allocate: weights, LoRA adapters, optimiser state, the frozen reference, the
 reward model, the sampler's weight copy and KV cache, and one micro-batch's
 activations and logits, all float32 as the trainers hold them; then whether it
-fits --device-memory. It prints full fine-tuning and LoRA of --lora-rank.`,
+fits --device-memory. It prints full fine-tuning and LoRA of --lora-rank;
+with --gradient-checkpointing, activations as such a run keeps them.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runPlan(f, cmd.OutOrStdout()) },
 	}
@@ -45,6 +47,7 @@ fits --device-memory. It prints full fine-tuning and LoRA of --lora-rank.`,
 	fl.IntVar(&f.rowLen, "rollout-len", 2048, "prompt + generated tokens per decoded sequence")
 	fl.IntVar(&f.loraRank, "lora-rank", 16, "rank of the LoRA variant")
 	fl.Float64Var(&f.loraAlpha, "lora-alpha", 32, "alpha of the LoRA variant")
+	fl.BoolVar(&f.checkpointing, "gradient-checkpointing", false, "the run recomputes each layer's activations in the backward pass (model section's gradient_checkpointing)")
 	return cmd
 }
 
@@ -70,7 +73,8 @@ func runPlan(f planFlags, w io.Writer) error {
 	if err != nil {
 		return cli.UsageError{Err: err}
 	}
-	r := plan.Run{Kind: f.kind, Model: c, MicroBatch: f.microBatch, SeqLen: f.seqLen, RolloutRows: f.rows, RolloutLen: f.rowLen}
+	r := plan.Run{Kind: f.kind, Model: c, MicroBatch: f.microBatch, SeqLen: f.seqLen, RolloutRows: f.rows, RolloutLen: f.rowLen,
+		GradientCheckpointing: f.checkpointing}
 	if f.rmConfig != "" {
 		if r.RM, err = policy.LoadConfig(f.rmConfig); err != nil {
 			return cli.UsageError{Err: err}

@@ -161,7 +161,9 @@ var TokenizerFiles = []string{"tokenizer.json", "tokenizer_config.json", "specia
 
 // Save writes the model as a Hugging Face directory that transformers and
 // vLLM open: config.json (unknown keys preserved, torch_dtype set to the
-// written dtype), safetensors weights, and the tokenizer files.
+// written dtype), safetensors weights, and the tokenizer files. A model
+// with LoRA adapters is written merged (SavedWeightTensor); the model
+// itself keeps its adapters.
 func (m *Model) Save(ctx context.Context, dir string, opts SaveOptions) error {
 	dt, torchName, err := saveDType(opts.DType, m.Config.TorchDType)
 	if err != nil {
@@ -172,7 +174,7 @@ func (m *Model) Save(ctx context.Context, dir string, opts SaveOptions) error {
 	}
 	var ts []safetensors.Tensor
 	for _, p := range m.Config.Params() {
-		t, err := m.WeightTensor(p.Name, dt)
+		t, err := m.SavedWeightTensor(p.Name, dt)
 		if err != nil {
 			return err
 		}

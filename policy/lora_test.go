@@ -186,3 +186,29 @@ func TestAdaptersRoundTripAndMerge(t *testing.T) {
 		t.Error("a failed load left adapters on the model")
 	}
 }
+
+// TestSaveWritesMergedWeights: Save of a model with adapters writes the
+// merged weights (a plain model that computes what the adapted one does)
+// and leaves the model's adapters on.
+func TestSaveWritesMergedWeights(t *testing.T) {
+	ctx := t.Context()
+	m := loraModel(t, []string{"q_proj", "down_proj"})
+	b := LeftPad(mixedSeqs([]int{7, 4}, m.Config.VocabSize, 8), 0)
+	want := logProbs(t, m.TemperedLogProbs, b)
+	dir := t.TempDir()
+	if err := m.Save(ctx, dir, SaveOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if m.Decoder.LoRA == nil {
+		t.Fatal("Save took the adapters off")
+	}
+	checkClose(t, "adapted after saving", logProbs(t, m.TemperedLogProbs, b), want, 0)
+	loaded, err := Load(ctx, testBackend(t), dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if loaded.Decoder.LoRA != nil {
+		t.Fatal("the saved directory loads with adapters")
+	}
+	checkClose(t, "saved merged and loaded", logProbs(t, loaded.TemperedLogProbs, b), want, 2e-5)
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"sync"
 
 	"github.com/gomlx/compute"
@@ -216,6 +217,30 @@ func (m *Model) WeightTensor(name string, d safetensors.DType) (safetensors.Tens
 				return fmt.Errorf("policy: weight %q: %w", name, err)
 			}
 			return tensors.ConstFlatData(t, fn)
+		})}, nil
+}
+
+// SavedWeightTensor is WeightTensor for saving as a plain Hugging Face
+// model: an adapted Linear's weight is written merged (W + (α/r)·B·A),
+// computed when the tensor is written, so saving holds one merged matrix
+// at a time and leaves the model's adapters as they are.
+func (m *Model) SavedWeightTensor(name string, d safetensors.DType) (safetensors.Tensor, error) {
+	linear, ok := strings.CutSuffix(name, ".weight")
+	if !ok || m.Decoder.LoRA == nil || !m.Decoder.LoRA.targets(linear) {
+		return m.WeightTensor(name, d)
+	}
+	v := m.Store.GetVariable(VariablePath(m.Decoder.Scope, name))
+	if v == nil {
+		return safetensors.Tensor{}, fmt.Errorf("policy: no weight %q", name)
+	}
+	return safetensors.Tensor{Name: name, DType: d, Shape: v.Shape().Dimensions,
+		Write: safetensors.Float32Writer(d, func(fn func([]float32)) error {
+			w, _, err := m.MergedWeight(linear)
+			if err != nil {
+				return fmt.Errorf("policy: weight %q: %w", name, err)
+			}
+			fn(w)
+			return nil
 		})}, nil
 }
 

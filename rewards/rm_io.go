@@ -148,14 +148,14 @@ func readHead(set *safetensors.Set, head [2]string, d int, seed uint64) ([]float
 
 // WeightTensors returns every weight in float32 under its Hugging Face
 // name, the backbone's (BackboneParams) streamed from the variables when
-// written, and the head's.
+// written (adapters merged in, one matrix at a time), and the head's.
 func (rm *RewardModel) WeightTensors(ctx context.Context) ([]safetensors.Tensor, error) {
 	var ts []safetensors.Tensor
 	for _, p := range BackboneParams(rm.Backbone.Config) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		t, err := rm.Backbone.WeightTensor(p.Name, safetensors.F32)
+		t, err := rm.Backbone.SavedWeightTensor(p.Name, safetensors.F32)
 		if err != nil {
 			return nil, err
 		}

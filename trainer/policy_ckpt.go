@@ -92,13 +92,11 @@ const PolicyAdapterDir = "adapter"
 
 // SaveFinalPolicy writes a run's trained policy to runDir/model as a full
 // Hugging Face directory; a policy with LoRA adapters first writes them to
-// runDir/adapter in PEFT's format, then merges them into its weights.
+// runDir/adapter in PEFT's format, and the model directory gets its
+// weights merged, one matrix at a time.
 func SaveFinalPolicy(ctx context.Context, tm *policy.TextModel, runDir string) (string, error) {
 	if tm.Model.Decoder.LoRA != nil {
 		if err := tm.Model.SaveAdapters(ctx, filepath.Join(runDir, PolicyAdapterDir), tm.Model.SourceDir); err != nil {
-			return "", err
-		}
-		if err := tm.Model.MergeAdapters(); err != nil {
 			return "", err
 		}
 	}

@@ -79,9 +79,6 @@ func TrainRM(ctx context.Context, cfg configs.RM, run *rundir.Run, opts RMRunOpt
 		if err := bb.SaveAdapters(ctx, filepath.Join(run.Dir, PolicyAdapterDir), bb.SourceDir); err != nil {
 			return err
 		}
-		if err := bb.MergeAdapters(); err != nil {
-			return err
-		}
 	}
 	dir := filepath.Join(run.Dir, RMModelDir)
 	if err := t.RM.Save(ctx, dir); err != nil {

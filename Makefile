@@ -8,7 +8,7 @@ GO ?= go
 GOTESTFLAGS ?=
 PKGS ?= ./...
 
-.PHONY: all build test test-short bench bench-go lint demo gpu-check soak clean
+.PHONY: all build test test-short bench bench-memory bench-go lint demo gpu-check soak clean
 
 all: build
 
@@ -34,6 +34,11 @@ ifdef ONNX
 else
 	./bin/acecoder bench compute $(if $(OPENBLAS),--openblas $(OPENBLAS))
 endif
+
+## bench-memory: peak RSS of one train-policy and one train-rm step of the
+## 0.5B shape (LoRA, full, gradient checkpointing) beside acecoder plan
+bench-memory: build
+	bench/memory/run.sh
 
 ## bench-go: every go test benchmark, once
 bench-go:

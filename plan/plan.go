@@ -10,7 +10,8 @@
 // package trainer, which check that the estimate stays within 25% of it.
 // With gradient checkpointing the backward pass keeps each layer's input
 // (D values per token and layer) and recomputes one layer at a time, so
-// the term becomes L·D + 20·D + 3·FF per token. Not modelled:
+// the term becomes L·D + 20·D + 3·FF per token. LoRA adds two outputs per
+// adapted projection (adapterActivationsPerToken). Not modelled:
 // half-precision storage, which the trainers do not use.
 package plan
 
@@ -78,7 +79,11 @@ func Estimate(r Run) []Part {
 		parts = append(parts, Part{"KV cache of the rollout batch", kv})
 	}
 	tokens := int64(r.MicroBatch * r.SeqLen)
-	parts = append(parts, Part{"activations of a micro-batch", tokens * activationsPerToken(c, r.GradientCheckpointing) * 4})
+	act := activationsPerToken(c, r.GradientCheckpointing)
+	if r.LoRA != nil {
+		act += adapterActivationsPerToken(c, *r.LoRA, r.GradientCheckpointing)
+	}
+	parts = append(parts, Part{"activations of a micro-batch", tokens * act * 4})
 	if r.Kind != "rm" {
 		// The log-softmax holds about four logit-sized tensors; long
 		// batches run it in chunks of at most policy.LogitsChunkBytes.
@@ -96,6 +101,23 @@ func activationsPerToken(c *policy.Config, checkpointing bool) int64 {
 		return int64(c.NumHiddenLayers*c.HiddenSize) + layer
 	}
 	return int64(c.NumHiddenLayers) * layer
+}
+
+// adapterActivationsPerToken is what adapters add to activationsPerToken:
+// an adapted projection keeps its base product and its adapter product
+// beside their sum, two more outputs per adapted projection (out values
+// each, from the B matrices' shapes), for every layer or, with
+// checkpointing, for the one being recomputed.
+func adapterActivationsPerToken(c *policy.Config, l policy.LoRA, checkpointing bool) int64 {
+	shapes := policy.AdapterShapes(c, l) // pairs: A [rank, in], B [out, rank]
+	var n int64
+	for i := 1; i < len(shapes); i += 2 {
+		n += 2 * int64(shapes[i][0])
+	}
+	if checkpointing {
+		return n / int64(c.NumHiddenLayers)
+	}
+	return n
 }
 
 // Total is the parts plus Base.

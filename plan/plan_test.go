@@ -76,6 +76,22 @@ func TestEstimateCheckpointing(t *testing.T) {
 	}
 }
 
+// TestEstimateLoRAActivations: adapters on q_proj only add two q_proj
+// outputs (D values each) per token and layer to the activations.
+func TestEstimateLoRAActivations(t *testing.T) {
+	c, err := policy.LoadConfig(filepath.Join("..", "testdata", "models", "qwen2-0.5b-shape", "config.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := Run{Kind: "rm", Model: c, MicroBatch: 1, SeqLen: 10}
+	plain := parts(Estimate(r))["activations of a micro-batch"]
+	r.LoRA = &policy.LoRA{Rank: 8, Alpha: 16, Targets: []string{"q_proj"}}
+	adapted := parts(Estimate(r))["activations of a micro-batch"]
+	if want := plain + 10*4*int64(c.NumHiddenLayers*2*c.HiddenSize); adapted != want {
+		t.Errorf("activations with q_proj adapters %d B, want %d", adapted, want)
+	}
+}
+
 func parts(ps []Part) map[string]int64 {
 	out := map[string]int64{}
 	for _, p := range ps {

@@ -8,7 +8,9 @@ import (
 	"path/filepath"
 	"testing"
 
+	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph DSL
 	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
 )
 
 // loraModel is tiny-qwen2 with adapters on every projection whose B is
@@ -211,4 +213,69 @@ func TestSaveWritesMergedWeights(t *testing.T) {
 		t.Fatal("the saved directory loads with adapters")
 	}
 	checkClose(t, "saved merged and loaded", logProbs(t, loaded.TemperedLogProbs, b), want, 2e-5)
+}
+
+// TestAdapterGradientDirectional: the analytic gradient of LMLoss with
+// respect to the adapter matrices (in a graph marked ForGradients, as
+// training builds it) matches a central finite difference along a random
+// direction through all of them.
+func TestAdapterGradientDirectional(t *testing.T) {
+	m := loraModel(t, nil)
+	b := LeftPad(mixedSeqs([]int{8, 5}, m.Config.VocabSize, 2), 0)
+	ps := m.AdapterParams()
+	lossAndGrads := func() (float64, [][]float32) {
+		out, err := m.run("test-adapter-grads", func(_ *model.Scope, in []*Node) []*Node {
+			g := in[0].Graph()
+			ForGradients(g)
+			var ws []*Node
+			for _, p := range ps {
+				ws = append(ws, m.Decoder.adapterWeight(g, p.Name))
+			}
+			loss := m.Decoder.LMLoss(in[0], in[1], in[2])
+			return append([]*Node{loss}, Gradient(loss, ws...)...)
+		}, must3(b.tensors())...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var grads [][]float32
+		for i := range ps {
+			grads = append(grads, flat32(t, out[1+i]))
+		}
+		return float64(tensors.ToScalar[float32](out[0])), grads
+	}
+	_, grads := lossAndGrads()
+	rng := rand.New(rand.NewPCG(3, 4))
+	orig, dir := make([][]float32, len(ps)), make([][]float64, len(ps))
+	analytic := 0.0
+	for i, p := range ps {
+		v, err := flatVariable(m.AdapterVariable(p.Name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		orig[i] = v
+		for j := range v {
+			d := rng.NormFloat64()
+			dir[i] = append(dir[i], d)
+			analytic += d * float64(grads[i][j])
+		}
+	}
+	const eps = 1e-3
+	lossAt := func(sign float64) float64 {
+		for i, p := range ps {
+			w := make([]float32, len(orig[i]))
+			for j := range w {
+				w[j] = float32(float64(orig[i][j]) + sign*eps*dir[i][j])
+			}
+			if err := m.SetAdapter(p.Name, w); err != nil {
+				t.Fatal(err)
+			}
+		}
+		l, _ := lossAndGrads()
+		return l
+	}
+	numeric := (lossAt(1) - lossAt(-1)) / (2 * eps)
+	if math.Abs(numeric-analytic) > 0.02*math.Abs(analytic) {
+		t.Errorf("directional derivative: analytic %.5f, finite difference %.5f", analytic, numeric)
+	}
+	t.Logf("directional derivative: analytic %.5f, finite difference %.5f", analytic, numeric)
 }

@@ -3,6 +3,7 @@ package trainer
 import (
 	"context"
 	"math"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -166,9 +167,25 @@ func TestLearnsPairProperty(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains 20 steps")
 	}
+	learnsPairProperty(t, 0)
+}
+
+// The same with LoRA adapters (rank 8) on a frozen backbone: the adapters
+// and the value head learn the property.
+func TestLearnsPairPropertyLoRA(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains 20 steps")
+	}
+	learnsPairProperty(t, 8)
+}
+
+func learnsPairProperty(t *testing.T, loraRank int) {
 	dir := t.TempDir()
 	cfg := tinyRMConfig(t, dir, propertyPairs(400, 3))
 	cfg.EvalSteps = 5
+	if loraRank > 0 {
+		cfg.Model.LoRARank, cfg.Model.LoRAAlpha = loraRank, float64(2*loraRank)
+	}
 	run := newRun(t, filepath.Join(dir, "run"))
 	if err := TrainRM(context.Background(), cfg, run, RMRunOptions{Quiet: true, Backend: backend.MustOpenGo()}); err != nil {
 		t.Fatal(err)
@@ -192,5 +209,8 @@ func TestLearnsPairProperty(t *testing.T) {
 	}
 	if last := evals[len(evals)-1]; last < 0.9 {
 		t.Errorf("trained held-out accuracy %.3f, want ≥ 0.9", last)
+	}
+	if _, err := os.Stat(filepath.Join(run.Dir, PolicyAdapterDir, "adapter_config.json")); (err == nil) != (loraRank > 0) {
+		t.Errorf("adapter directory: %v with lora rank %d", err, loraRank)
 	}
 }

@@ -1,6 +1,7 @@
 package optim
 
 import (
+	"fmt"
 	"math"
 	"testing"
 
@@ -46,8 +47,15 @@ func clipRef(grads [][]float64, maxNorm float64) float64 {
 
 // TestOptimizerMatchesPlainGo runs three steps of two accumulated
 // micro-batches on two variables (one decayed) with clipping active, and
-// compares parameters and moments with the float64 reference.
+// compares parameters and moments with the float64 reference, with the
+// update in one graph and in one graph per variable.
 func TestOptimizerMatchesPlainGo(t *testing.T) {
+	for _, gv := range []int{GroupValues, 1} {
+		t.Run(fmt.Sprintf("group-values=%d", gv), func(t *testing.T) { checkOptimizerMatchesPlainGo(t, gv) })
+	}
+}
+
+func checkOptimizerMatchesPlainGo(t *testing.T, groupValues int) {
 	b := backend.MustOpenGo()
 	store := model.NewStore()
 	init := [][]float32{{0.5, -1, 2, 0.25}, {0.1, -0.3}}
@@ -63,6 +71,10 @@ func TestOptimizerMatchesPlainGo(t *testing.T) {
 	opt, err := New(b, store, vars, cfg)
 	if err != nil {
 		t.Fatal(err)
+	}
+	opt.groupValues = groupValues
+	if n := len(opt.groupBounds()); n != map[int]int{GroupValues: 1, 1: 2}[groupValues] {
+		t.Fatalf("%d update groups with group values %d", n, groupValues)
 	}
 	// loss(x) = Σ_i c_i·w_i² + Σ_j d_j·b_j with per-micro-batch coefficients x.
 	acc, err := model.NewExec(b, store, func(_ *model.Scope, x, scale *Node) *Node {

@@ -49,13 +49,23 @@ type Optimizer struct {
 	store     *model.Store
 	m, v, acc []*model.Variable
 
-	mu    sync.Mutex
-	apply *model.Exec
+	mu          sync.Mutex
+	norm        *model.Exec   // the accumulated gradient's global norm
+	groups      []*model.Exec // the update, one graph per group of variables
+	groupValues int           // GroupValues (tests set less)
 }
+
+// GroupValues bounds the values one update graph changes: the go backend
+// writes a graph's new weights, moments and zeroed accumulators beside the
+// old ones before it frees those, 16 bytes per value, so updating the
+// variables in groups keeps that transient near 16·GroupValues bytes (or
+// 16 bytes per value of the largest variable) instead of 16 bytes per
+// trained value.
+const GroupValues = 16 << 20
 
 // NewOptimizer creates zeroed moment and accumulator variables for vars.
 func New(backend compute.Backend, store *model.Store, vars []TrainVar, cfg AdamW) (*Optimizer, error) {
-	o := &Optimizer{Config: cfg, Vars: vars, backend: backend, store: store}
+	o := &Optimizer{Config: cfg, Vars: vars, backend: backend, store: store, groupValues: GroupValues}
 	seen := map[string]bool{}
 	for _, tv := range vars {
 		if tv.Var == nil || seen[tv.Name] {
@@ -112,51 +122,98 @@ func (o *Optimizer) Accumulate(loss, scale *Node) {
 	}
 }
 
-// applyGraph clips the accumulated gradients, updates parameters and
-// moments, zeroes the accumulators and returns the pre-clip global norm.
-// lr, bc1, bc2: float32 scalars.
-func (o *Optimizer) applyGraph(_ *model.Scope, lr, bc1, bc2 *Node) *Node {
-	policy.VariablesAsParameters(o.store, lr.Graph())
-	g := lr.Graph()
+// normGraph returns the global norm of the accumulated gradients.
+func (o *Optimizer) normGraph(_ *model.Scope, g *Graph) *Node {
+	policy.VariablesAsParameters(o.store, g)
 	grads := make([]*Node, len(o.acc))
 	for i, a := range o.acc {
 		grads[i] = a.NodeValue(g)
 	}
-	norm := GlobalNorm(grads)
-	coef := ClipCoef(norm, o.Config.MaxNorm)
-	for i, tv := range o.Vars {
-		p, m, v := AdamWStep(o.Config, tv.Var.NodeValue(g), Mul(grads[i], coef),
-			o.m[i].NodeValue(g), o.v[i].NodeValue(g), lr, bc1, bc2, tv.Decay)
-		tv.Var.SetNodeValue(p)
-		o.m[i].SetNodeValue(m)
-		o.v[i].SetNodeValue(v)
-		o.acc[i].SetNodeValue(ZerosLike(grads[i]))
+	return GlobalNorm(grads)
+}
+
+// updateGraph returns the graph function that clips the accumulated
+// gradients of variables [lo, hi) by the global norm, updates their
+// parameters and moments and zeroes their accumulators. Inputs: lr, bc1,
+// bc2, norm (float32 scalars).
+func (o *Optimizer) updateGraph(lo, hi int) func(_ *model.Scope, lr, bc1, bc2, norm *Node) {
+	return func(_ *model.Scope, lr, bc1, bc2, norm *Node) {
+		g := lr.Graph()
+		policy.VariablesAsParameters(o.store, g)
+		coef := ClipCoef(norm, o.Config.MaxNorm)
+		for i := lo; i < hi; i++ {
+			tv := o.Vars[i]
+			grad := o.acc[i].NodeValue(g)
+			p, m, v := AdamWStep(o.Config, tv.Var.NodeValue(g), Mul(grad, coef),
+				o.m[i].NodeValue(g), o.v[i].NodeValue(g), lr, bc1, bc2, tv.Decay)
+			tv.Var.SetNodeValue(p)
+			o.m[i].SetNodeValue(m)
+			o.v[i].SetNodeValue(v)
+			o.acc[i].SetNodeValue(ZerosLike(grad))
+		}
 	}
-	return norm
+}
+
+// groupBounds splits the variables, in order, into runs of at most
+// GroupValues values (a larger variable is a group of its own).
+func (o *Optimizer) groupBounds() [][2]int {
+	var out [][2]int
+	lo, n := 0, 0
+	for i, tv := range o.Vars {
+		size := tv.Var.Shape().Size()
+		if i > lo && n+size > o.groupValues {
+			out = append(out, [2]int{lo, i})
+			lo, n = i, 0
+		}
+		n += size
+	}
+	if lo < len(o.Vars) {
+		out = append(out, [2]int{lo, len(o.Vars)})
+	}
+	return out
 }
 
 // Apply runs the update for the t-th optimiser step (t ≥ 1) with learning
-// rate lr and returns the gradient norm before clipping.
+// rate lr and returns the gradient norm before clipping: the norm of all
+// accumulated gradients first, then the update group by group
+// (GroupValues).
 func (o *Optimizer) Apply(lr float64, t int) (norm float64, err error) {
 	defer policy.RecoverGraph(&err, "optim: optimizer step")
 	if t < 1 {
 		return 0, fmt.Errorf("optim: optimizer step %d (want ≥ 1)", t)
 	}
 	o.mu.Lock()
-	if o.apply == nil {
-		o.apply, err = model.NewExec(o.backend, o.store, o.applyGraph)
+	if o.norm == nil {
+		if o.norm, err = model.NewExec(o.backend, o.store, o.normGraph); err == nil {
+			for _, b := range o.groupBounds() {
+				var e *model.Exec
+				if e, err = model.NewExec(o.backend, o.store, o.updateGraph(b[0], b[1])); err != nil {
+					break
+				}
+				o.groups = append(o.groups, e)
+			}
+		}
+		if err != nil {
+			o.norm, o.groups = nil, nil
+		}
 	}
-	e := o.apply
+	normExec, groups := o.norm, o.groups
 	o.mu.Unlock()
 	if err != nil {
 		return 0, fmt.Errorf("optim: optimizer: %w", err)
 	}
-	bc1, bc2 := o.Config.BiasCorrections(t)
-	out, err := e.Exec(tensors.FromScalar(float32(lr)), tensors.FromScalar(float32(bc1)), tensors.FromScalar(float32(bc2)))
+	out, err := normExec.Exec()
 	if err != nil {
 		return 0, fmt.Errorf("optim: optimizer step %d: %w", t, err)
 	}
-	return float64(tensors.ToScalar[float32](out[0])), nil
+	n := tensors.ToScalar[float32](out[0])
+	bc1, bc2 := o.Config.BiasCorrections(t)
+	for _, e := range groups {
+		if _, err := e.Exec(tensors.FromScalar(float32(lr)), tensors.FromScalar(float32(bc1)), tensors.FromScalar(float32(bc2)), tensors.FromScalar(n)); err != nil {
+			return 0, fmt.Errorf("optim: optimizer step %d: %w", t, err)
+		}
+	}
+	return float64(n), nil
 }
 
 // Accumulator is the variable accumulating Vars[i]'s gradient between

@@ -1,10 +1,10 @@
 // Package plan estimates the memory of a training run from the shapes the
 // code allocates: the model's parameters (policy.Config.Params), its LoRA
 // adapters (policy.AdapterShapes), the optimiser's buffers per trainable
-// value (trainer/optim: gradient accumulator, two moments, and the new
-// values a step writes beside the old ones), the sampler's stacked weight
-// copy (rollout.StackLimit) and KV cache, and the activations and logits
-// of one micro-batch. Every byte count is float32, as the trainers hold
+// value (trainer/optim: gradient accumulator, two moments, the gradients of
+// a backward pass and the new values an update group writes beside the old
+// ones), the sampler's stacked weight copy (rollout.StackLimit) and KV
+// cache, and the activations and logits of one micro-batch. Every byte count is float32, as the trainers hold
 // them. The activation term, about 20·D + 3·FF values per token and layer,
 // was calibrated against the measured peak RSS of the memory tests in
 // package trainer, which check that the estimate stays within 25% of it.
@@ -22,6 +22,7 @@ import (
 
 	"acecoder/policy"
 	"acecoder/rollout"
+	"acecoder/trainer/optim"
 )
 
 // Run describes a training run.
@@ -54,17 +55,23 @@ const Base = 400 << 20
 func Estimate(r Run) []Part {
 	c := r.Model
 	weights := values(paramShapes(c))
-	trainable := weights
+	trainable, largest := weights, largestOf(paramShapes(c))
 	if r.LoRA != nil {
-		trainable = values(policy.AdapterShapes(c, *r.LoRA))
+		trainable, largest = values(policy.AdapterShapes(c, *r.LoRA)), largestOf(policy.AdapterShapes(c, *r.LoRA))
 	}
 	parts := []Part{{"weights", 4 * weights}}
 	if r.LoRA != nil {
 		parts = append(parts, Part{"LoRA adapters", 4 * trainable})
 	}
-	// Per trainable value: accumulator and two moments (12 B), and the
-	// step's new weight, accumulator and moments beside the old (16 B).
-	parts = append(parts, Part{"optimizer state and step", 28 * trainable})
+	// Per trainable value: the gradient accumulator and two moments
+	// (12 B). Then the larger of two transients: a backward pass holds the
+	// gradients and the accumulator's new values beside the old (8 B per
+	// trainable value); the AdamW step writes new weights, moments and
+	// accumulators beside the old, 16 B per value of one update group
+	// (optim.GroupValues, or the largest variable).
+	parts = append(parts, Part{"optimizer state", 12 * trainable})
+	group := min(trainable, max(int64(optim.GroupValues), largest))
+	parts = append(parts, Part{"gradients and the step's new values", max(8*trainable, 16*group)})
 	if r.Kind == "policy" {
 		if r.LoRA == nil {
 			parts = append(parts, Part{"reference policy", 4 * weights})
@@ -135,6 +142,15 @@ func paramShapes(c *policy.Config) [][]int {
 		out = append(out, p.Shape)
 	}
 	return out
+}
+
+// largestOf is the number of values of the largest of shapes.
+func largestOf(shapes [][]int) int64 {
+	var n int64
+	for _, s := range shapes {
+		n = max(n, values([][]int{s}))
+	}
+	return n
 }
 
 func values(shapes [][]int) int64 {

@@ -48,8 +48,20 @@ func TestEstimateLoRA(t *testing.T) {
 	for _, s := range policy.AdapterShapes(c, l) {
 		adapters += int64(s[0] * s[1])
 	}
-	if lora["LoRA adapters"] != 4*adapters || lora["optimizer state and step"] != 28*adapters {
-		t.Errorf("adapters %d B, optimiser %d B; want %d and %d", lora["LoRA adapters"], lora["optimizer state and step"], 4*adapters, 28*adapters)
+	// The adapters are fewer than one update group: the step's transient
+	// covers all of them.
+	if lora["LoRA adapters"] != 4*adapters || lora["optimizer state"] != 12*adapters || lora["gradients and the step's new values"] != 16*adapters {
+		t.Errorf("adapters %d B, optimiser %d + %d B; want %d, %d and %d", lora["LoRA adapters"], lora["optimizer state"],
+			lora["gradients and the step's new values"], 4*adapters, 12*adapters, 16*adapters)
+	}
+	// Full fine-tuning: the backward pass's 8 bytes per weight exceed 16
+	// bytes per value of the largest variable (the embedding).
+	params := int64(0)
+	for _, p := range c.Params() {
+		params += int64(numValues(p.Shape))
+	}
+	if got := full["gradients and the step's new values"]; got != 8*params {
+		t.Errorf("full fine-tuning transient %d B, want %d", got, 8*params)
 	}
 	if Total(Estimate(r)) >= Total(Estimate(Run{Kind: "policy", Model: c, MicroBatch: 2, SeqLen: 256, RolloutRows: 4, RolloutLen: 256})) {
 		t.Error("LoRA should need less memory than full fine-tuning")
@@ -90,6 +102,14 @@ func TestEstimateLoRAActivations(t *testing.T) {
 	if want := plain + 10*4*int64(c.NumHiddenLayers*2*c.HiddenSize); adapted != want {
 		t.Errorf("activations with q_proj adapters %d B, want %d", adapted, want)
 	}
+}
+
+func numValues(shape []int) int {
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	return n
 }
 
 func parts(ps []Part) map[string]int64 {

@@ -212,7 +212,7 @@ func TestEvalReportsPlusTests(t *testing.T) {
 // ranks first among each task's first N, in evalplus's format.
 func TestBoNWritesSelectedSamples(t *testing.T) {
 	tmp := t.TempDir()
-	rmDir := tinyRMDir(t, tmp)
+	_, rmDir := tinyRMDir(t, tmp)
 	bench := shareddata.Path(t, "benchmarks", "mbpp", "mbpp.jsonl")
 	out := filepath.Join(tmp, "run")
 	code, stdout, errs := runAcecoder("bon", "--model-path", rolloutModelDir(t), "--reward-pretrain", rmDir, "--bench", bench,
@@ -239,8 +239,9 @@ func TestBoNWritesSelectedSamples(t *testing.T) {
 	}
 }
 
-// tinyRMDir saves a randomly initialised tiny reward model under dir/rm.
-func tinyRMDir(t *testing.T, dir string) string {
+// tinyRMDir saves a randomly initialised tiny reward model under dir/rm
+// and returns it with that directory.
+func tinyRMDir(t *testing.T, dir string) (*rewards.RewardModel, string) {
 	t.Helper()
 	cfg, err := policy.LoadConfig(filepath.Join("..", "..", "testdata", "rm", "tiny-config.json"))
 	if err != nil {
@@ -256,14 +257,14 @@ func tinyRMDir(t *testing.T, dir string) string {
 	if err := rm.Save(context.Background(), rmDir); err != nil {
 		t.Fatal(err)
 	}
-	return rmDir
+	return rm, rmDir
 }
 
 // On tasks with plus tests (HumanEvalPlus rows) bon prints and writes the
 // Table-2 rows twice: on the base tests and on base + plus tests.
 func TestBoNPlusColumns(t *testing.T) {
 	tmp := t.TempDir()
-	rmDir := tinyRMDir(t, tmp)
+	_, rmDir := tinyRMDir(t, tmp)
 	out := filepath.Join(tmp, "run")
 	code, stdout, errs := runAcecoder("bon", "--model-path", rolloutModelDir(t), "--reward-pretrain", rmDir,
 		"--bench", filepath.Join("..", "..", "eval", "testdata", "humanevalplus.jsonl"),

@@ -8,30 +8,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"acecoder/backend"
-	"acecoder/policy"
-	"acecoder/policy/chat"
-	"acecoder/policy/tokenizer"
-	"acecoder/rewards"
 )
 
 func TestScoreAddsRewards(t *testing.T) {
 	ctx := context.Background()
-	cfg, err := policy.LoadConfig(filepath.Join("..", "..", "testdata", "rm", "tiny-config.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, _ := tokenizer.NewByteLevel()
-	tmpl, _ := chat.ChatML()
-	rm, err := rewards.NewRM(backend.MustOpenGo(), cfg, tok, tmpl, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
 	dir := t.TempDir()
-	if err := rm.Save(ctx, filepath.Join(dir, "rm")); err != nil {
-		t.Fatal(err)
-	}
+	rm, _ := tinyRMDir(t, dir)
 	in := filepath.Join(dir, "samples.jsonl")
 	lines := []string{
 		`{"task_id": "a", "question": "Add a and b.", "completion": "def f(a,b): return a+b", "extra": [1, 2]}`,

@@ -71,7 +71,7 @@ func Estimate(r Run) []Part {
 	// (optim.GroupValues, or the largest variable).
 	parts = append(parts, Part{"optimizer state", 12 * trainable})
 	group := min(trainable, max(int64(optim.GroupValues), largest))
-	parts = append(parts, Part{"gradients and the step's new values", max(8*trainable, 16*group)})
+	parts = append(parts, Part{"gradients and update transient", max(8*trainable, 16*group)})
 	if r.Kind == "policy" {
 		if r.LoRA == nil {
 			parts = append(parts, Part{"reference policy", 4 * weights})

@@ -50,9 +50,9 @@ func TestEstimateLoRA(t *testing.T) {
 	}
 	// The adapters are fewer than one update group: the step's transient
 	// covers all of them.
-	if lora["LoRA adapters"] != 4*adapters || lora["optimizer state"] != 12*adapters || lora["gradients and the step's new values"] != 16*adapters {
+	if lora["LoRA adapters"] != 4*adapters || lora["optimizer state"] != 12*adapters || lora["gradients and update transient"] != 16*adapters {
 		t.Errorf("adapters %d B, optimiser %d + %d B; want %d, %d and %d", lora["LoRA adapters"], lora["optimizer state"],
-			lora["gradients and the step's new values"], 4*adapters, 12*adapters, 16*adapters)
+			lora["gradients and update transient"], 4*adapters, 12*adapters, 16*adapters)
 	}
 	// Full fine-tuning: the backward pass's 8 bytes per weight exceed 16
 	// bytes per value of the largest variable (the embedding).
@@ -60,7 +60,7 @@ func TestEstimateLoRA(t *testing.T) {
 	for _, p := range c.Params() {
 		params += int64(numValues(p.Shape))
 	}
-	if got := full["gradients and the step's new values"]; got != 8*params {
+	if got := full["gradients and update transient"]; got != 8*params {
 		t.Errorf("full fine-tuning transient %d B, want %d", got, 8*params)
 	}
 	if Total(Estimate(r)) >= Total(Estimate(Run{Kind: "policy", Model: c, MicroBatch: 2, SeqLen: 256, RolloutRows: 4, RolloutLen: 256})) {

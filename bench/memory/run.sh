@@ -63,5 +63,6 @@ for v in "${variants[@]}"; do
   esac
   dir=$out/$v
   m=$(peak "${cmd[@]}" -q --out-dir "$dir")
-  printf '| %s | %d | %d | %.2f | %s |\n' "$v" "$m" "$p" "$(echo "$p / $m" | bc -l)" "$(step_time "$dir")"
+  ratio=$(awk -v p="$p" -v m="$m" 'BEGIN { printf "%.2f", p / m }')
+  printf '| %s | %d | %d | %s | %s |\n' "$v" "$m" "$p" "$ratio" "$(step_time "$dir")"
 done

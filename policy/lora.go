@@ -17,6 +17,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"sync"
 
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph DSL
 	"github.com/gomlx/gomlx/core/tensors"
@@ -211,13 +212,54 @@ func (m *Model) MergedWeight(linear string) ([]float32, []int, error) {
 	if err != nil || m.Decoder.LoRA == nil || !m.Decoder.LoRA.targets(linear) {
 		return w, shape, err
 	}
+	if err := m.addAdapter(w, linear, shape); err != nil {
+		return nil, nil, err
+	}
+	return w, shape, nil
+}
+
+// mergeBufs holds the buffers writeMerged computes merged weights in, so
+// saving a model allocates one matrix, not one per adapted Linear.
+var mergeBufs sync.Pool
+
+// writeMerged calls fn with W + (α/r)·B·A of an adapted Linear's weight
+// of shape, computed in a pooled buffer that fn must not keep.
+func (m *Model) writeMerged(linear string, shape []int, fn func([]float32)) error {
+	v := m.Store.GetVariable(VariablePath(m.Decoder.Scope, linear+".weight"))
+	if v == nil {
+		return fmt.Errorf("policy: no weight %q", linear+".weight")
+	}
+	t, err := v.Value()
+	if err != nil {
+		return err
+	}
+	n := shape[0] * shape[1]
+	bp, _ := mergeBufs.Get().(*[]float32)
+	if bp == nil || cap(*bp) < n {
+		bp = new([]float32)
+		*bp = make([]float32, n)
+	}
+	defer mergeBufs.Put(bp)
+	w := (*bp)[:n]
+	if err := tensors.ConstFlatData(t, func(vals []float32) { copy(w, vals) }); err != nil {
+		return err
+	}
+	if err := m.addAdapter(w, linear, shape); err != nil {
+		return err
+	}
+	fn(w)
+	return nil
+}
+
+// addAdapter adds (α/r)·B·A of linear's adapters to w, its weight [out,in].
+func (m *Model) addAdapter(w []float32, linear string, shape []int) error {
 	a, err := flatVariable(m.AdapterVariable(linear + ".lora_A.weight"))
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
 	b, err := flatVariable(m.AdapterVariable(linear + ".lora_B.weight"))
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
 	out, in, r, s := shape[0], shape[1], m.Decoder.LoRA.Rank, m.Decoder.LoRA.Scale()
 	for o := range out {
@@ -229,7 +271,7 @@ func (m *Model) MergedWeight(linear string) ([]float32, []int, error) {
 			w[o*in+i] += float32(s * acc)
 		}
 	}
-	return w, shape, nil
+	return nil
 }
 
 func flatVariable(v *model.Variable) ([]float32, error) {

@@ -235,11 +235,9 @@ func (m *Model) SavedWeightTensor(name string, d safetensors.DType) (safetensors
 	}
 	return safetensors.Tensor{Name: name, DType: d, Shape: v.Shape().Dimensions,
 		Write: safetensors.Float32Writer(d, func(fn func([]float32)) error {
-			w, _, err := m.MergedWeight(linear)
-			if err != nil {
+			if err := m.writeMerged(linear, v.Shape().Dimensions, fn); err != nil {
 				return fmt.Errorf("policy: weight %q: %w", name, err)
 			}
-			fn(w)
 			return nil
 		})}, nil
 }

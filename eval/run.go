@@ -187,17 +187,7 @@ func (e *Evaluator) run(ctx context.Context, jobs []rewards.Job) ([]rewards.Resu
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	in := make(chan rewards.Job)
-	go func() {
-		defer close(in)
-		for _, j := range jobs {
-			select {
-			case in <- j:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
+	in := rewards.Feed(ctx, jobs)
 	out := make([]rewards.Result, len(jobs))
 	done := 0
 	for r := range s.Stream(ctx, in) {

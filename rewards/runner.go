@@ -244,6 +244,23 @@ func (r *Runner) Run(ctx context.Context, jobs []Job) ([]Result, error) {
 	return out, g.Wait()
 }
 
+// Feed returns a channel that yields jobs in order, for Stream; it is
+// closed after the last job, or as soon as ctx is done.
+func Feed(ctx context.Context, jobs []Job) <-chan Job {
+	in := make(chan Job)
+	go func() {
+		defer close(in)
+		for _, j := range jobs {
+			select {
+			case in <- j:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return in
+}
+
 // StreamResult is one result of Stream, with Index the job's position in
 // the input stream.
 type StreamResult struct {

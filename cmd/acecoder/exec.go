@@ -155,17 +155,7 @@ func runExec(ctx context.Context, f execFlags, kind rewards.RewardKind, quiet bo
 		return err
 	}
 	defer r.Close()
-	in := make(chan rewards.Job)
-	go func() {
-		defer close(in)
-		for _, j := range jobs {
-			select {
-			case in <- j:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
+	in := rewards.Feed(ctx, jobs)
 	w := bufio.NewWriter(out)
 	start := time.Now()
 	n, tests, counts, err := writeResults(ctx, r.Stream(ctx, in), jobs, ids, kind, json.NewEncoder(w), quiet)

@@ -14,43 +14,32 @@ import (
 // recomputed in the backward pass (RecomputeLayers).
 func (m *Model) lossAndGradsRecomputed(t *testing.T, b Batch) (float64, map[string][]float32) {
 	t.Helper()
-	params := m.Config.Params()
-	out, err := m.run("test-grads-recomputed", func(_ *model.Scope, in []*Node) []*Node {
-		g := in[0].Graph()
-		ForGradients(g)
-		m.Decoder.RecomputeLayers = true
-		defer func() { m.Decoder.RecomputeLayers = false }()
-		var ws []*Node
-		for _, p := range params {
-			ws = append(ws, m.Decoder.weight(g, p.Name))
-		}
-		loss := m.Decoder.LMLoss(in[0], in[1], in[2])
-		return append([]*Node{loss}, Gradient(loss, ws...)...)
-	}, must3(b.tensors())...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	grads := map[string][]float32{}
-	for i, p := range params {
-		grads[p.Name] = flat32(t, out[1+i])
-	}
-	return float64(tensors.ToScalar[float32](out[0])), grads
+	return m.lossAndGradsAs(t, b, "test-grads-recomputed", true, true)
 }
 
 // lossAndGrads returns LMLoss and its gradient per weight; marked tells
 // whether the graph is marked ForGradients (the layouts training uses).
 func (m *Model) lossAndGrads(t *testing.T, b Batch, marked bool) (float64, map[string][]float32) {
 	t.Helper()
-	params := m.Config.Params()
 	key := "test-grads"
 	if marked {
 		key += "-marked"
 	}
+	return m.lossAndGradsAs(t, b, key, marked, false)
+}
+
+// lossAndGradsAs builds (once per key) and runs the graph of LMLoss and its
+// gradients, marked ForGradients and with recomputed layers as asked.
+func (m *Model) lossAndGradsAs(t *testing.T, b Batch, key string, marked, recompute bool) (float64, map[string][]float32) {
+	t.Helper()
+	params := m.Config.Params()
 	out, err := m.run(key, func(_ *model.Scope, in []*Node) []*Node {
 		g := in[0].Graph()
 		if marked {
 			ForGradients(g)
 		}
+		m.Decoder.RecomputeLayers = recompute
+		defer func() { m.Decoder.RecomputeLayers = false }()
 		var ws []*Node
 		for _, p := range params {
 			ws = append(ws, m.Decoder.weight(g, p.Name))
